@@ -1,0 +1,74 @@
+# Gongjian: `make run` to try it, `make test` to prove it.
+VENV   ?= .venv
+PYTHON ?= python3.11
+BIN    := $(VENV)/bin
+FLASK  := $(BIN)/flask --app app
+HTMX   := static/vendor/htmx.min.js
+
+.PHONY: run install assets translations messages db seed test test-fast test-pg test-e2e lint format browser clean
+
+run: install assets translations db seed
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+# htmx from the npm registry, pinned in package-lock.json; copied, never committed.
+$(HTMX): package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	mkdir -p static/vendor
+	cp node_modules/htmx.org/dist/htmx.min.js $(HTMX)
+
+assets: $(HTMX)
+
+translations: install
+	$(BIN)/pybabel compile -d translations --statistics 2>&1 | grep -v '^$$' || true
+
+# Re-extract msgids after changing code or templates, then translate the new zh_Hans entries.
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -o translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+
+db: install
+	$(FLASK) db upgrade
+
+seed: install
+	$(FLASK) seed-demo --if-empty
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Debian's Chromium for the browser tests (Playwright cannot download its own here).
+browser:
+	@test -x /usr/bin/chromium || { echo "installing chromium (apt-get)"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; }
+
+# The whole suite: lint, unit and view tests, then the browser tests in real Chromium.
+test: install assets translations lint browser
+	$(BIN)/pytest -m "not e2e"
+	$(BIN)/pytest -m e2e tests/e2e
+
+test-fast: install assets translations
+	$(BIN)/pytest -m "not e2e" -x
+
+# The same suite against PostgreSQL (TEST_DATABASE_URL, default: the local server's `test` db).
+test-pg: install assets translations
+	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BIN)/pytest -m "not e2e"
+
+test-e2e: install assets translations browser
+	$(BIN)/pytest -m e2e tests/e2e
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor instance/*.db

@@ -1,0 +1,46 @@
+"""Gongjian (共建): resident participation in the renovation of old residential communities."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+
+from .config import INSTANCE, ROOT, Config
+
+
+def create_app(config: type | dict[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.from_object(Config)
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    if app.config.get("HTTPS"):
+        app.config.update(
+            SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True, PREFERRED_URL_SCHEME="https"
+        )
+    if (
+        not app.debug
+        and not app.testing
+        and os.environ.get("FLASK_ENV") == "production"
+        and app.config["SECRET_KEY"] == Config.SECRET_KEY
+    ):
+        raise RuntimeError("set SECRET_KEY in production")
+    os.makedirs(app.instance_path, exist_ok=True)
+    os.makedirs(app.config["UPLOAD_FOLDER"], exist_ok=True)
+
+    from .core import web
+
+    web.init_app(app)
+
+    from . import cli
+
+    cli.init_app(app)
+    return app

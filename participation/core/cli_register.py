@@ -1,0 +1,7 @@
+"""Placeholder: filled in by its feature."""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    pass

@@ -1,0 +1,109 @@
+"""The one place that answers "may this user do this action here now".
+
+Roles are memberships scoped to a community (committee, property) or spanning all (city); the
+resident and owner roles come from the user's active links to units. Each feature registers its
+actions here with the roles allowed and, where the answer depends on state or time, a check.
+Views call `require()`, templates call `can()`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import abort, current_app, g
+from sqlalchemy import select
+
+from ..extensions import db
+from .models import Membership, Relation, Residency, ResidencyStatus, Role
+
+RESIDENT = "resident"  # any active link to a unit of the community
+OWNER = "owner"  # an active, confirmed owner link
+COMMITTEE = Role.COMMITTEE.value
+PROPERTY = Role.PROPERTY.value
+CITY = Role.CITY.value
+ALL_ROLES = (RESIDENT, OWNER, COMMITTEE, PROPERTY, CITY)
+STAFF = frozenset({COMMITTEE, PROPERTY, CITY})
+MEMBERS = frozenset({RESIDENT, OWNER, COMMITTEE, PROPERTY, CITY})
+
+Check = Callable[..., bool]
+
+
+@dataclass(frozen=True)
+class Policy:
+    roles: frozenset[str]
+    check: Check | None = (
+        None  # extra condition on the object or time, given (user, community, obj)
+    )
+
+
+POLICIES: dict[str, Policy] = {}
+
+
+def register(action: str, roles: set[str] | frozenset[str], check: Check | None = None) -> None:
+    POLICIES[action] = Policy(frozenset(roles), check)
+
+
+# Foundation actions; each feature package registers its own the same way.
+register("community.view", MEMBERS)
+register("notice.read", MEMBERS)
+register("notice.post", {COMMITTEE})
+register("register.view", {COMMITTEE, CITY})
+register("register.import", {COMMITTEE})
+register("register.phones", {COMMITTEE})  # unmasked phones: the committee's own register only
+register("invite.manage", {COMMITTEE})
+register("residency.manage", {COMMITTEE})
+register("project.advance", {COMMITTEE})
+register("audit.view", {COMMITTEE, CITY})
+register("staff.manage", {CITY})
+register("city.overview", {CITY})
+
+
+def roles_for(user: Any, community_id: int | None) -> frozenset[str]:
+    """The roles `user` holds in the community (cached per request)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return frozenset()
+    cache: dict = g.setdefault("_roles_cache", {})
+    key = (user.id, community_id)
+    if key in cache:
+        return cache[key]
+    roles: set[str] = set()
+    for m_role, m_comm in db.session.execute(
+        select(Membership.role, Membership.community_id).where(Membership.user_id == user.id)
+    ):
+        if m_role == CITY or (community_id is not None and m_comm == community_id):
+            roles.add(m_role)
+    if community_id is not None:
+        for relation in db.session.scalars(
+            select(Residency.relation).where(
+                Residency.user_id == user.id,
+                Residency.community_id == community_id,
+                Residency.status == ResidencyStatus.ACTIVE,
+            )
+        ):
+            roles.add(RESIDENT)
+            if relation == Relation.OWNER:
+                roles.add(OWNER)
+    result = frozenset(roles)
+    cache[key] = result
+    return result
+
+
+def can(user: Any, action: str, community: Any = None, obj: Any = None) -> bool:
+    policy = POLICIES.get(action)
+    if policy is None:
+        raise KeyError(f"unknown action {action!r}")
+    community_id = getattr(community, "id", community)
+    if not (roles_for(user, community_id) & policy.roles):
+        return False
+    return policy.check(user, community, obj) if policy.check else True
+
+
+def require(user: Any, action: str, community: Any = None, obj: Any = None) -> None:
+    """Abort with 403 (or send anonymous users to log in) unless the action is allowed."""
+    if can(user, action, community, obj):
+        return
+    if not getattr(user, "is_authenticated", False):
+        abort(current_app.login_manager.unauthorized())
+    abort(403)

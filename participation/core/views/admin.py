@@ -1,0 +1,91 @@
+"""City administration: staff accounts and their memberships."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+from wtforms import PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length
+
+from ...extensions import db
+from .. import permissions
+from ..errors import DomainError
+from ..models import Community, Membership, Role
+from ..services import accounts
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+ROLE_LABELS = {
+    "committee": _l("Committee"),
+    "property": _l("Property company / contractor"),
+    "city": _l("Street office / housing bureau"),
+}
+
+
+class StaffForm(FlaskForm):
+    phone = StringField(
+        _l("Mobile number"),
+        validators=[DataRequired(_l("Please enter a mobile number.")), Length(max=20)],
+    )
+    name = StringField(
+        _l("Name"), validators=[DataRequired(_l("Please enter a name.")), Length(max=100)]
+    )
+    password = PasswordField(
+        _l("First password"),
+        validators=[DataRequired(_l("Please choose a password.")), Length(max=200)],
+    )
+    role = SelectField(_l("Role"), choices=list(ROLE_LABELS.items()))
+    community = SelectField(_l("Community"), coerce=str)
+    title = StringField(_l("Title, e.g. committee director"), validators=[Length(max=60)])
+
+
+@bp.route("/staff", methods=["GET", "POST"])
+def staff():
+    permissions.require(current_user, "staff.manage")
+    communities = db.session.scalars(select(Community).order_by(Community.code)).all()
+    form = StaffForm()
+    form.community.choices = [("", _("— none (city role) —"))] + [
+        (c.code, f"{c.name} ({c.code})") for c in communities
+    ]
+    if form.validate_on_submit():
+        community = next((c for c in communities if c.code == form.community.data), None)
+        try:
+            accounts.create_user(
+                form.phone.data,
+                form.password.data,
+                form.name.data,
+                role=form.role.data,
+                community=community,
+                title=form.title.data,
+                actor=current_user,
+            )
+            db.session.commit()
+            flash(
+                _("The staff account is ready. Give the person their first password in private."),
+                "success",
+            )
+            return redirect(url_for("admin.staff"))
+        except DomainError as err:
+            db.session.rollback()
+            target = getattr(form, err.field, None) if err.field else None
+            if target is not None:
+                target.errors = [err.message]
+            else:
+                flash(err.message, "error")
+    members = db.session.scalars(
+        select(Membership)
+        .options(joinedload(Membership.user), joinedload(Membership.community))
+        .order_by(Membership.community_id, Membership.role, Membership.id)
+    ).all()
+    return render_template(
+        "admin/staff.html",
+        form=form,
+        members=members,
+        role_labels=ROLE_LABELS,
+        roles=[r.value for r in Role],
+    ), 400 if form.errors else 200

@@ -1,0 +1,213 @@
+"""Wiring shared by every page: extensions, language, elder mode, security headers, htmx,
+error pages, template helpers and the blueprints."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from pathlib import Path
+
+import flask_babel
+from flask import Flask, g, render_template, request
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from ..extensions import babel, csrf, db, limiter, login_manager, migrate
+from . import permissions
+from .models import STEP_KEYS, User
+
+LANG_COOKIE = "lang"
+ELDER_COOKIE = "elder"
+ONE_YEAR = 365 * 24 * 3600
+
+STEP_NAMES = {
+    "consult": _l("Consult together"),
+    "plan": _l("Plan together"),
+    "pledge": _l("Share responsibility"),
+    "build": _l("Build together"),
+    "share": _l("Share the results"),
+}
+STEP_NAMES_ZH = {
+    "consult": "意愿共商",
+    "plan": "方案共谋",
+    "pledge": "责任共担",
+    "build": "家园共建",
+    "share": "成果共享",
+}
+
+ERROR_TEXT = {
+    400: (
+        _l("Bad request"),
+        _l("Something in the request was not right. Please go back and try again."),
+    ),
+    403: (
+        _l("Not allowed"),
+        _l("Your account may not open this page. If you think it should, ask your committee."),
+    ),
+    404: (_l("Page not found"), _l("This page does not exist or was removed.")),
+    405: (_l("Not allowed"), _l("This page cannot be used that way.")),
+    413: (
+        _l("File too large"),
+        _l("The file you sent is too large. Please choose a smaller file."),
+    ),
+    429: (_l("Too many attempts"), _l("Please wait a minute before trying again.")),
+    500: (
+        _l("Something went wrong"),
+        _l("We could not finish this. Nothing was saved. Please try again later."),
+    ),
+}
+
+
+def select_locale() -> str:
+    lang = request.cookies.get(LANG_COOKIE)
+    return lang if lang in ("zh_Hans", "en") else "zh_Hans"
+
+
+def elder_mode() -> bool:
+    return request.cookies.get(ELDER_COOKIE) == "1"
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # noqa: ARG001
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cur = dbapi_connection.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA busy_timeout=5000")
+        cur.close()
+
+
+@login_manager.user_loader
+def _load_user(token: str) -> User | None:
+    try:
+        user_id, version = (int(part) for part in token.split(":"))
+    except ValueError:
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or user.session_version != version:
+        return None
+    return user
+
+
+@cache
+def _static_hash(path: str) -> str:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:10]
+    except OSError:
+        return "0"
+
+
+def init_app(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True
+    )
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.session_protection = "basic"
+
+    # Every static URL carries a content hash, so files can be cached for a year.
+    app.get_send_file_max_age = lambda name: ONE_YEAR  # type: ignore[method-assign]
+
+    def static_url(filename: str) -> str:
+        from flask import url_for
+
+        version = _static_hash(str(Path(app.static_folder or "") / filename))
+        return url_for("static", filename=filename, v=version)
+
+    from .privacy import mask_name, mask_phone
+
+    app.add_template_filter(mask_phone)
+    app.add_template_filter(mask_name)
+    # Numbers, money and dates by the reader's locale (Flask-Babel functions as filters).
+    app.add_template_filter(flask_babel.format_number, "format_number")
+    app.add_template_filter(flask_babel.format_decimal, "format_decimal")
+    app.add_template_filter(flask_babel.format_percent, "format_percent")
+    app.add_template_filter(flask_babel.format_date, "format_date")
+    app.add_template_filter(flask_babel.format_datetime, "format_datetime")
+    app.add_template_filter(lambda value: flask_babel.format_currency(value, "CNY"), "format_money")
+    from .notify import title_of
+
+    app.add_template_filter(title_of, "message_title")
+
+    @app.context_processor
+    def _template_context() -> dict:
+        from .notify import unread_count
+
+        community = g.get("community")
+        unread = unread_count(current_user.id) if current_user.is_authenticated else 0
+        return {
+            "can": lambda action, comm=None, obj=None: permissions.can(
+                current_user, action, comm if comm is not None else g.get("community"), obj
+            ),
+            "community": community,
+            "locale": str(get_locale()),
+            "elder": elder_mode(),
+            "static_url": static_url,
+            "unread_count": unread,
+            "STEP_KEYS": STEP_KEYS,
+            "STEP_NAMES": STEP_NAMES,
+            "STEP_NAMES_ZH": STEP_NAMES_ZH,
+            "is_htmx": request.headers.get("HX-Request") == "true",
+        }
+
+    @app.after_request
+    def _headers(response):
+        h = response.headers
+        h.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+        )
+        h.setdefault("X-Frame-Options", "DENY")
+        h.setdefault("X-Content-Type-Options", "nosniff")
+        h.setdefault("Referrer-Policy", "same-origin")
+        h.setdefault("Permissions-Policy", "geolocation=(self), camera=(self), microphone=()")
+        h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if app.config.get("HTTPS"):
+            h.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if request.endpoint != "static":
+            # Pages differ for htmx (fragment) and full requests, and by language/elder cookie.
+            response.vary.add("HX-Request")
+            response.vary.add("Cookie")
+            h.setdefault(
+                "Cache-Control", "no-store" if current_user.is_authenticated else "no-cache"
+            )
+        return response
+
+    def _error(code: int, message: str | None = None):
+        title, text = ERROR_TEXT.get(code, ERROR_TEXT[500])
+        return render_template(
+            "errors/error.html", code=code, title=title, text=message or text
+        ), code
+
+    for code in (400, 403, 404, 405, 413, 429):
+        app.register_error_handler(code, lambda e, code=code: _error(code))
+
+    @app.errorhandler(CSRFError)
+    def _csrf(e):
+        return _error(
+            400,
+            str(
+                _l(
+                    "The form expired or was sent from elsewhere. Please reload the page and try again."
+                )
+            ),
+        )
+
+    @app.errorhandler(500)
+    def _server_error(e):
+        db.session.rollback()
+        return _error(500)
+
+    from .views import register_blueprints
+
+    register_blueprints(app)
