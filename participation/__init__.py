@@ -10,7 +10,9 @@ from flask import Flask
 from .config import INSTANCE, ROOT, Config
 
 
-def create_app(config: type | dict[str, Any] | None = None) -> Flask:
+def create_app(config: type | dict[str, Any] | None = None, **overrides: Any) -> Flask:
+    """Build the app from Config, then `config` (a class or dict), then keyword overrides
+    (e.g. SQLALCHEMY_DATABASE_URI for a test database: extensions read config at init)."""
     app = Flask(
         __name__,
         instance_path=str(INSTANCE),
@@ -22,6 +24,7 @@ def create_app(config: type | dict[str, Any] | None = None) -> Flask:
         app.config.update(config)
     elif config is not None:
         app.config.from_object(config)
+    app.config.update(overrides)
     if app.config.get("HTTPS"):
         app.config.update(
             SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True, PREFERRED_URL_SCHEME="https"

@@ -8,6 +8,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from flask import g
 from sqlalchemy import text
 
 from participation import create_app
@@ -25,8 +26,10 @@ def app(tmp_path_factory):
         os.environ.get("TEST_DATABASE_URL")
         or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
     )
-    app = create_app(TestConfig)
-    app.config.update(SQLALCHEMY_DATABASE_URI=url, UPLOAD_FOLDER=str(uploads))
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url, UPLOAD_FOLDER=str(uploads))
+    # Tests hold an app context open (for db.session), and Flask then shares that context's `g`
+    # with every request they make; a real server starts each request with an empty `g`.
+    app.before_request_funcs.setdefault(None, []).insert(0, lambda: g.__dict__.clear())
     with app.app_context():
         _db.drop_all()
         _db.create_all()
@@ -71,9 +74,9 @@ class FormClient:
         return getattr(self.client, name)
 
     def csrf_token(self) -> str:
-        html = self.client.get("/login").get_data(as_text=True)
+        html = self.client.get("/privacy").get_data(as_text=True)
         match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
-        assert match, "no CSRF token on /login"
+        assert match, "no CSRF token on /privacy"
         return match.group(1)
 
     def post(self, url, data=None, csrf=True, **kwargs):

@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms import PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from ...extensions import db
@@ -39,7 +40,7 @@ class StaffForm(FlaskForm):
         _l("First password"),
         validators=[DataRequired(_l("Please choose a password.")), Length(max=200)],
     )
-    role = SelectField(_l("Role"), choices=list(ROLE_LABELS.items()))
+    role = SelectField(_l("Role"), choices=[SelectChoice(k, v) for k, v in ROLE_LABELS.items()])
     community = SelectField(_l("Community"), coerce=str)
     title = StringField(_l("Title, e.g. committee director"), validators=[Length(max=60)])
 

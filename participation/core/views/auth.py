@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from ...extensions import db, limiter
@@ -18,9 +19,9 @@ from .main import safe_next
 bp = Blueprint("auth", __name__)
 
 RELATIONS = [
-    ("owner", _l("Owner (业主)")),
-    ("family", _l("Family member living there")),
-    ("tenant", _l("Tenant")),
+    SelectChoice("owner", _l("Owner (业主)")),
+    SelectChoice("family", _l("Family member living there")),
+    SelectChoice("tenant", _l("Tenant")),
 ]
 
 

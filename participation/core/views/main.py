@@ -23,6 +23,7 @@ from ...extensions import csrf, db
 from .. import permissions
 from ..context import communities_of, load_community
 from ..forms import ConfirmForm, NoticeForm, PrefsForm
+from ..htmx import render_page
 from ..models import Message, Notice, Residency, ResidencyStatus
 from ..services import community as community_service
 from ..timeutil import utcnow
@@ -127,7 +128,7 @@ def notices(code: str):
         per_page=20,
         error_out=False,
     )
-    return render_template("core/notices.html", items=items)
+    return render_page("core/notices.html", "core/_notice_items.html", items=items)
 
 
 @bp.get("/c/<code>/notices/<int:notice_id>")
@@ -167,7 +168,7 @@ def inbox():
         per_page=20,
         error_out=False,
     )
-    return render_template("core/inbox.html", items=items, form=ConfirmForm())
+    return render_page("core/inbox.html", "core/_inbox_items.html", items=items, form=ConfirmForm())
 
 
 @bp.get("/inbox/<int:message_id>")
