@@ -115,10 +115,7 @@ def save_image(file: FileStorage, subdir: str, *, max_bytes: int = MAX_IMAGE_BYT
 def delete_stored(names: list[str]) -> None:
     root = Path(current_app.config["UPLOAD_FOLDER"])
     for name in names:
-        try:
-            (root / name).unlink()
-        except FileNotFoundError:
-            pass
+        (root / name).unlink(missing_ok=True)
 
 
 def upload_path(name: str) -> Path:

@@ -6,18 +6,22 @@ from __future__ import annotations
 
 import re
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
+from sqlalchemy.orm import contains_eager
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ...extensions import db
 from .. import audit, notify
 from ..errors import DomainError
 from ..models import (
+    Building,
     Community,
+    Entrance,
     Invite,
     Membership,
     Relation,
@@ -327,3 +331,171 @@ def decide_residency(actor: Any, link: Residency, *, confirm: bool, reason: str 
         community_id=link.community_id,
         params={"unit": link.unit.label()},
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Invite slips: what the committee's invite pages read (summary, list, print sheets) and the
+# one-unit reissue. Reads return whole lists or one Select, never a query per row.
+
+INVITE_STATUSES = ("usable", "used", "revoked")
+
+
+@dataclass(frozen=True)
+class BuildingInvites:
+    name: str
+    units: int
+    covered: int  # units with at least one usable code
+
+    @property
+    def missing(self) -> int:
+        return self.units - self.covered
+
+
+@dataclass(frozen=True)
+class InviteSummary:
+    units: int
+    covered: int
+    used: int
+    revoked: int
+    buildings: list[BuildingInvites]
+
+    @property
+    def missing(self) -> int:
+        return self.units - self.covered
+
+
+def _usable() -> ColumnElement[bool]:
+    return and_(Invite.used_at.is_(None), Invite.revoked_at.is_(None))
+
+
+def invite_summary(community: Community) -> InviteSummary:
+    """Counts for the invite page, per building and in total, in two queries."""
+    covered_units = (
+        select(Invite.unit_id)
+        .where(Invite.community_id == community.id, _usable())
+        .distinct()
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Building.name, func.count(Unit.id), func.count(covered_units.c.unit_id))
+        .join(Entrance, Entrance.building_id == Building.id)
+        .join(Unit, Unit.entrance_id == Entrance.id)
+        .outerjoin(covered_units, covered_units.c.unit_id == Unit.id)
+        .where(Building.community_id == community.id)
+        .group_by(Building.id, Building.name, Building.sort_key)
+        .order_by(Building.sort_key, Building.name)
+    ).all()
+    buildings = [BuildingInvites(name, units, covered) for name, units, covered in rows]
+    used, revoked = db.session.execute(
+        select(func.count(Invite.used_at), func.count(Invite.revoked_at)).where(
+            Invite.community_id == community.id
+        )
+    ).one()
+    return InviteSummary(
+        units=sum(b.units for b in buildings),
+        covered=sum(b.covered for b in buildings),
+        used=used,
+        revoked=revoked,
+        buildings=buildings,
+    )
+
+
+def _invites_with_units(community: Community) -> Select[tuple[Invite]]:
+    """Invites of the community joined to unit, entrance and building (loaded with them, so
+    unit.label() costs no query), in register order."""
+    return (
+        select(Invite)
+        .join(Invite.unit)
+        .join(Unit.entrance)
+        .join(Entrance.building)
+        .where(Invite.community_id == community.id)
+        .options(
+            contains_eager(Invite.unit)
+            .contains_eager(Unit.entrance)
+            .contains_eager(Entrance.building)
+        )
+        .order_by(
+            Building.sort_key,
+            Building.name,
+            Entrance.sort_key,
+            Entrance.name,
+            Unit.sort_key,
+            Unit.room,
+            Invite.id,
+        )
+    )
+
+
+def _search_clause(search: str) -> ColumnElement[bool] | None:
+    """A unit label (3-2-501), a room (501) or a code or part of one (ABCD-EFGH, abcd)."""
+    parts = [p for p in re.split(r"[\s\-]+", search.strip()) if p]
+    if not parts:
+        return None
+    if len(parts) == 3:
+        return and_(Building.name == parts[0], Entrance.name == parts[1], Unit.room == parts[2])
+    clauses: list[ColumnElement[bool]] = [Unit.room == search.strip()]
+    code = normalise_code(search)
+    if code and set(code) <= set(CODE_ALPHABET):
+        clauses.append(Invite.code.contains(code, autoescape=True))
+    return or_(*clauses)
+
+
+def invites_query(
+    community: Community, *, building: str = "", status: str = "", search: str = ""
+) -> Select[tuple[Invite]]:
+    """The committee's list of codes, filtered by building name, status and a search term."""
+    query = _invites_with_units(community)
+    if building:
+        query = query.where(Building.name == building)
+    if status == "usable":
+        query = query.where(_usable())
+    elif status == "used":
+        query = query.where(Invite.used_at.is_not(None))
+    elif status == "revoked":
+        query = query.where(Invite.revoked_at.is_not(None))
+    clause = _search_clause(search)
+    if clause is not None:
+        query = query.where(clause)
+    return query
+
+
+def slips_to_print(
+    community: Community,
+    building: str = "",
+    *,
+    every_code: bool = False,
+    invite_id: int | None = None,
+) -> tuple[list[Invite], int]:
+    """Usable codes to print, and how many units of the building have none.
+
+    By default one slip per unit of the building, with its newest usable code: the sheet the
+    committee delivers door to door. With `every_code`, every usable code, so extra codes issued
+    for family members or tenants get their slips too. With `invite_id`, that one code only.
+    Used and revoked codes are never printed: a slip must work when it arrives."""
+    query = _invites_with_units(community).where(_usable())
+    if invite_id is not None:
+        return list(db.session.scalars(query.where(Invite.id == invite_id))), 0
+    query = query.where(Building.name == building)
+    invites = list(db.session.scalars(query))
+    if not every_code:
+        newest: dict[int, Invite] = {}
+        for invite in invites:  # ordered by unit then id: the last one per unit wins
+            newest[invite.unit_id] = invite
+        invites = list(newest.values())
+    units = db.session.scalar(
+        select(func.count(Unit.id))
+        .join(Unit.entrance)
+        .join(Entrance.building)
+        .where(Building.community_id == community.id, Building.name == building)
+    )
+    return invites, (units or 0) - len({i.unit_id for i in invites})
+
+
+def issue_invite(actor: Any, community: Community, unit_id: int) -> Invite:
+    """Another code for one unit (a family member or tenant), beside any code it already has."""
+    if not db.session.scalar(
+        select(Unit.id).where(Unit.id == unit_id, Unit.community_id == community.id)
+    ):
+        raise DomainError(_("This home is not in the register of this community."))
+    (invite,) = create_invites(actor, community, [unit_id], only_missing=False)
+    return invite
