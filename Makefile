@@ -55,15 +55,18 @@ browser:
 	@test -x /usr/bin/chromium || { echo "installing chromium (apt-get)"; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; }
 
-# The whole suite: lint, unit and view tests, then the browser tests in real Chromium.
+# The whole suite on the embedded database: lint, unit and view tests, then the browser tests in
+# real Chromium. Tests that need the PostgreSQL and Redis servers run in `make test-pg`.
+LOCAL := not e2e and not postgres and not redis
 test: install assets translations lint browser
-	$(BIN)/pytest -m "not e2e"
+	$(BIN)/pytest -m "$(LOCAL)"
 	$(BIN)/pytest -m e2e tests/e2e
 
 test-fast: install assets translations
-	$(BIN)/pytest -m "not e2e" -x
+	$(BIN)/pytest -m "$(LOCAL)" -x
 
-# The same suite against PostgreSQL (TEST_DATABASE_URL, default: the local server's `test` db).
+# The same suite against PostgreSQL (TEST_DATABASE_URL, default: the local server's `test` db),
+# with the tests of concurrency on PostgreSQL and of the Redis rate-limit store.
 test-pg: install assets translations
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BIN)/pytest -m "not e2e"
 
