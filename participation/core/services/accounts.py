@@ -250,6 +250,20 @@ def add_membership(
     return m
 
 
+def _fresh_codes(n: int) -> list[str]:
+    """n new codes unused anywhere: 31^8 ≈ 8.5e11 codes make clashes rare, so check only the
+    candidates (not every code in a city's database) and redraw the few that clash."""
+    codes: set[str] = set()
+    while len(codes) < n:
+        batch = list({new_code() for _ in range(n - len(codes))} - codes)
+        taken: set[str] = set()
+        for start in range(0, len(batch), 5000):
+            chunk = batch[start : start + 5000]
+            taken |= set(db.session.scalars(select(Invite.code).where(Invite.code.in_(chunk))))
+        codes |= set(batch) - taken
+    return list(codes)
+
+
 def create_invites(
     actor: Any,
     community: Community,
@@ -274,21 +288,16 @@ def create_invites(
             )
         )
         wanted = [u for u in wanted if u not in have]
-    existing_codes = set(db.session.scalars(select(Invite.code)))
-    invites = []
-    for unit_id in wanted:
-        code = new_code()
-        while code in existing_codes:
-            code = new_code()
-        existing_codes.add(code)
-        invites.append(
-            Invite(
-                code=code,
-                unit_id=unit_id,
-                community_id=community.id,
-                created_by_id=getattr(actor, "id", None),
-            )
+    codes = _fresh_codes(len(wanted))
+    invites = [
+        Invite(
+            code=code,
+            unit_id=unit_id,
+            community_id=community.id,
+            created_by_id=getattr(actor, "id", None),
         )
+        for unit_id, code in zip(wanted, codes, strict=True)
+    ]
     db.session.add_all(invites)
     db.session.flush()
     if invites:

@@ -188,7 +188,9 @@ def password():
             db.session.rollback()
             _apply_error(form, err)
         else:
-            login_user(current_user, remember=True)  # re-issue the cookie with the new version
+            # The real user, not the proxy: Flask-Login stores it in g, and the proxy would then
+            # resolve to itself. The cookie is re-issued with the new session version.
+            login_user(current_user._get_current_object(), remember=True)
             flash(_("Your password is changed. Other phones are logged out."), "success")
             return redirect(url_for("main.me"))
     return render_template("auth/password.html", form=form), 400 if form.errors else 200

@@ -199,14 +199,17 @@ def print_slips(code: str):
         every_code=request.args.get("status") == "usable",
         invite_id=invite_id,
     )
-    slips = [
-        {
-            "unit": invite.unit.label(),
-            "code": accounts.format_code(invite.code),
-            "qr": qr_svg(signup_url(invite.code)),
-        }
-        for invite in invites
-    ]
+    slips = []
+    for invite in invites:
+        url = signup_url(invite.code)
+        slips.append(
+            {
+                "unit": invite.unit.label(),
+                "code": accounts.format_code(invite.code),
+                "url": url,
+                "qr": qr_svg(url),
+            }
+        )
     sheets = [slips[i : i + SLIPS_PER_SHEET] for i in range(0, len(slips), SLIPS_PER_SHEET)]
     return render_template(
         "invites/print.html",
