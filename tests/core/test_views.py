@@ -289,3 +289,12 @@ def test_message_of_another_user_is_404(client, db, owner, committee):
     mid = db.session.scalar(select(Message.id))
     client.login(owner)
     assert client.get(f"/inbox/{mid}").status_code == 404
+
+
+def test_user_with_only_a_waiting_link_sees_the_waiting_notice(client, db, community):
+    waiting = factories.resident(db.session, community, "owner", status="pending")
+    client.login(waiting)
+    resp = client.get("/")
+    assert resp.status_code == 200
+    assert 'class="notice-box"' in resp.get_data(as_text=True)
+    assert client.get("/c/T01/").status_code == 403

@@ -94,10 +94,10 @@ csrf.exempt(prefs)
 def home():
     if not current_user.is_authenticated:
         return render_template("core/welcome.html")
-    communities = communities_of(current_user)
-    if len(communities) == 1 or (
-        communities and not permissions.can(current_user, "city.overview")
-    ):
+    linked = communities_of(current_user)
+    # A link still waiting for the committee gives no access yet: list it, don't open it.
+    communities = [c for c in linked if permissions.can(current_user, "community.view", c)]
+    if len(communities) == 1 and not permissions.can(current_user, "city.overview"):
         return redirect(url_for("main.community", code=communities[0].code))
     pending = db.session.scalar(
         select(func.count(Residency.id)).where(
