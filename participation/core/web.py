@@ -71,6 +71,26 @@ def elder_mode() -> bool:
     return request.cookies.get(ELDER_COOKIE) == "1"
 
 
+# Unambiguous dates for residents: 2026年11月26日 21:47 / 26 Nov 2026, 21:47 (Babel's "short"
+# English form, 11/26/26, hides the year's place and the day/month order).
+_DATE = {"zh_Hans": "y年M月d日", "en": "d MMM y"}
+_TIME = {"zh_Hans": "HH:mm", "en": "HH:mm"}
+
+
+def format_date(value, format: str | None = None) -> str:
+    if format in (None, "short", "medium"):
+        format = _DATE.get(str(get_locale()), _DATE["zh_Hans"])
+    return flask_babel.format_date(value, format)
+
+
+def format_datetime(value, format: str | None = None) -> str:
+    if format in (None, "short", "medium"):
+        locale = str(get_locale())
+        sep = " " if locale == "zh_Hans" else ", "
+        format = _DATE.get(locale, _DATE["zh_Hans"]) + sep + _TIME.get(locale, "HH:mm")
+    return flask_babel.format_datetime(value, format)
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # noqa: ARG001
     if type(dbapi_connection).__module__.startswith("sqlite3"):
@@ -131,8 +151,8 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(flask_babel.format_number, "format_number")
     app.add_template_filter(flask_babel.format_decimal, "format_decimal")
     app.add_template_filter(flask_babel.format_percent, "format_percent")
-    app.add_template_filter(flask_babel.format_date, "format_date")
-    app.add_template_filter(flask_babel.format_datetime, "format_datetime")
+    app.add_template_filter(format_date, "format_date")
+    app.add_template_filter(format_datetime, "format_datetime")
     app.add_template_filter(lambda value: flask_babel.format_currency(value, "CNY"), "format_money")
     from .notify import title_of
 
@@ -144,11 +164,20 @@ def init_app(app: Flask) -> None:
 
         community = g.get("community")
         unread = unread_count(current_user.id) if current_user.is_authenticated else 0
+        # The bottom navigation keeps the same four places on every page (inbox, me too):
+        # a resident of one community gets its home and notice board from anywhere.
+        nav_community = community
+        if nav_community is None and current_user.is_authenticated:
+            from .context import communities_of
+
+            mine = communities_of(current_user)
+            nav_community = mine[0] if len(mine) == 1 else None
         return {
             "can": lambda action, comm=None, obj=None: permissions.can(
                 current_user, action, comm if comm is not None else g.get("community"), obj
             ),
             "community": community,
+            "nav_community": nav_community,
             "locale": str(get_locale()),
             "elder": elder_mode(),
             "static_url": static_url,

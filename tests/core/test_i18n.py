@@ -88,3 +88,17 @@ def test_dates_and_numbers_follow_locale(client, db, community):
     # 16 units of 80.50 m²: 1,288.00 in both, with the unit label translated.
     assert "1,288.00 m²" in en and "1,288.00 m²" in zh
     assert "Units" in en and "Units" not in zh
+
+
+def test_dates_are_unambiguous_in_both_languages(app):
+    from datetime import UTC, datetime
+
+    from participation.core.web import format_date, format_datetime
+
+    moment = datetime(2026, 11, 26, 13, 47, tzinfo=UTC)  # 21:47 in Shanghai
+    with app.test_request_context(headers={"Cookie": "lang=en"}):
+        assert format_datetime(moment, "short") == "26 Nov 2026, 21:47"
+        assert format_date(moment) == "26 Nov 2026"
+    with app.test_request_context():
+        assert format_datetime(moment, "short") == "2026年11月26日 21:47"
+        assert format_date(moment) == "2026年11月26日"
