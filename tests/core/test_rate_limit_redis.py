@@ -22,9 +22,13 @@ def test_login_limit_is_shared_through_redis(app, db, community):
     # Two app instances stand for two gunicorn servers; a fresh key prefix isolates this run.
     prefix = f"gj-test-{uuid.uuid4().hex}"
     servers = [
-        create_app(TestConfig, SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
-                   RATELIMIT_STORAGE_URI=REDIS_URL, RATELIMIT_KEY_PREFIX=prefix,
-                   LOGIN_RATE_LIMIT="3 per minute")
+        create_app(
+            TestConfig,
+            SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+            RATELIMIT_STORAGE_URI=REDIS_URL,
+            RATELIMIT_KEY_PREFIX=prefix,
+            LOGIN_RATE_LIMIT="3 per minute",
+        )
         for _ in range(2)
     ]
     codes = []
