@@ -44,3 +44,6 @@ def init_app(app: Flask) -> None:
 
     cli_register.init_app(app)
     cli_seed.init_app(app)
+    from .voting import cli as voting_cli  # issue 3: import-ballots, close-due-votes, remind-votes
+
+    voting_cli.init_app(app)

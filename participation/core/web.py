@@ -8,7 +8,7 @@ from functools import cache
 from pathlib import Path
 
 import flask_babel
-from flask import Flask, g, render_template, request
+from flask import Flask, g, has_request_context, render_template, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -63,6 +63,8 @@ ERROR_TEXT = {
 
 
 def select_locale() -> str:
+    if not has_request_context():  # CLI commands and background jobs: the default language
+        return "zh_Hans"
     lang = request.cookies.get(LANG_COOKIE)
     return lang if lang in ("zh_Hans", "en") else "zh_Hans"
 

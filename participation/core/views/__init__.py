@@ -14,17 +14,11 @@ BLUEPRINTS = [
     ("participation.core.views.register", "bp"),
     ("participation.core.views.invites", "bp"),
     ("participation.core.views.admin", "bp"),
+    ("participation.api.views", "bp"),  # issue 3: /api/v1
+    ("participation.consult.views", "bp"),  # issue 3: step 1 topics and discussion
 ]
 
 
 def register_blueprints(app: Flask) -> None:
     for module_name, attr in BLUEPRINTS:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            # Allows building features one at a time; a missing module of ours is skipped,
-            # a missing dependency is not.
-            if exc.name != module_name:
-                raise
-            continue
-        app.register_blueprint(getattr(module, attr))
+        app.register_blueprint(getattr(importlib.import_module(module_name), attr))
