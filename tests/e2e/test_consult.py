@@ -91,6 +91,9 @@ def test_resident_comments_and_reports_committee_hides(page, data, axe, login, b
         if save:
             SHOTS.mkdir(exist_ok=True)
             screenshot(page, SHOTS / f"consult-{'elder' if elder == '1' else 'zh'}-{name}.png")
+            # A screenshot leaves style="" on form fields, which htmx would copy onto the
+            # fields it swaps in (blocked by the CSP); a reload starts the page clean.
+            page.reload()
 
     topic_url = f"/c/{estate.code}/topics/{topic_id}"
 
@@ -109,6 +112,10 @@ def test_resident_comments_and_reports_committee_hides(page, data, axe, login, b
 
     # A comment, posted in place by htmx: the page is not reloaded.
     page.evaluate("window.__same_page = true")
+    page.locator("#comment-submit").click()  # empty: refused in place, with the reason
+    page.locator("#comment-form .error").wait_for()
+    assert page.locator("#body").get_attribute("aria-invalid") == "true"
+    assert page.locator("#comments > li.comment").count() == 2
     page.locator("#body").fill("同意加装,希望尽快施工。")
     page.locator("#comment-submit").click()
     mine = page.locator("#comments > li.comment", has_text="同意加装,希望尽快施工。")
@@ -119,6 +126,7 @@ def test_resident_comments_and_reports_committee_hides(page, data, axe, login, b
     screen("commented")
 
     # A reply, in place too.
+    page.evaluate("window.__same_page = true")
     thread = page.locator("#comments > li.comment").first
     thread.locator(".comment-actions a", has_text=zh("Reply")).first.click()
     reply_box = thread.locator(".reply-slot textarea")
