@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from flask import flash
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
+
+from .errors import DomainError
 
 
 class PrefsForm(FlaskForm):
@@ -26,3 +29,14 @@ class NoticeForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A bare form for buttons that change state: it carries the CSRF token."""
+
+
+def show_domain_error(form: FlaskForm, err: DomainError) -> None:
+    """Put a service's refusal next to the field it concerns, or flash it for the whole form."""
+    target = getattr(form, err.field, None) if err.field else None
+    if target is not None:
+        target.errors = (
+            [*target.errors, err.message] if isinstance(target.errors, list) else [err.message]
+        )
+    else:
+        flash(err.message, "error")

@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, Length, Regexp
 from ...extensions import db
 from .. import permissions
 from ..errors import DomainError
+from ..forms import show_domain_error
 from ..models import Community, Membership, Project, ProjectStep, Role, StepState, Unit
 from ..services import accounts
 
@@ -73,11 +74,7 @@ def staff():
             return redirect(url_for("admin.staff"))
         except DomainError as err:
             db.session.rollback()
-            target = getattr(form, err.field, None) if err.field else None
-            if target is not None:
-                target.errors = [err.message]
-            else:
-                flash(err.message, "error")
+            show_domain_error(form, err)
     members = db.session.scalars(
         select(Membership)
         .options(joinedload(Membership.user), joinedload(Membership.community))
@@ -133,11 +130,7 @@ def communities():
             return redirect(url_for("main.community", code=comm.code))
         except DomainError as err:
             db.session.rollback()
-            target = getattr(form, err.field, None) if err.field else None
-            if target is not None:
-                target.errors = [err.message]
-            else:
-                flash(err.message, "error")
+            show_domain_error(form, err)
     units = (
         select(
             Unit.community_id.label("cid"),

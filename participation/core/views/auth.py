@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, Length
 
 from ...extensions import db, limiter
 from ..errors import DomainError
+from ..forms import show_domain_error
 from ..services import accounts
 from .main import safe_next
 
@@ -89,16 +90,6 @@ def _phone_key() -> str:
     return "phone:" + accounts.normalise_phone(request.form.get("phone", ""))
 
 
-def _apply_error(form: FlaskForm, err: DomainError) -> None:
-    target = getattr(form, err.field, None) if err.field else None
-    if target is not None:
-        target.errors = (
-            [*target.errors, err.message] if isinstance(target.errors, list) else [err.message]
-        )
-    else:
-        flash(err.message, "error")
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
 @limiter.limit(_login_limit, methods=["POST"], key_func=_phone_key)
@@ -142,7 +133,7 @@ def signup():
             db.session.commit()
         except DomainError as err:
             db.session.rollback()
-            _apply_error(form, err)
+            show_domain_error(form, err)
         else:
             login_user(user, remember=True)
             pending = any(link.status == "pending" for link in user.residencies)
@@ -169,7 +160,7 @@ def add_home():
             db.session.commit()
         except DomainError as err:
             db.session.rollback()
-            _apply_error(form, err)
+            show_domain_error(form, err)
         else:
             flash(_("The home is added to your account."), "success")
             return redirect(url_for("main.me"))
@@ -186,7 +177,7 @@ def password():
             db.session.commit()
         except DomainError as err:
             db.session.rollback()
-            _apply_error(form, err)
+            show_domain_error(form, err)
         else:
             # The real user, not the proxy: Flask-Login stores it in g, and the proxy would then
             # resolve to itself. The cookie is re-issued with the new session version.
