@@ -1,0 +1,11 @@
+"""Voting tests read the services' messages in English: outside a request (services called
+directly, the CLI) messages use the default locale, which is Chinese."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests(app, monkeypatch):
+    monkeypatch.setitem(app.config, "BABEL_DEFAULT_LOCALE", "en")
