@@ -102,3 +102,9 @@ def community(db):
     return factories.community(
         db.session, code="T01", buildings=2, entrances=2, per_entrance=4, area=Decimal("80.50")
     )
+
+
+def pytest_runtest_setup(item):
+    # Deselected by `make test` (-m "not postgres"); run by `make test-pg`. Never silently skipped.
+    if item.get_closest_marker("postgres") and not ON_POSTGRES:
+        pytest.fail("this test needs PostgreSQL: run it with `make test-pg` (TEST_DATABASE_URL)")

@@ -68,22 +68,26 @@ def roles_for(user: Any, community_id: int | None) -> frozenset[str]:
     key = (user.id, community_id)
     if key in cache:
         return cache[key]
+    # One round trip: staff memberships and, for this community, active links to units.
+    # Relations (owner, family, tenant) and staff roles never share a name.
+    links = select(Residency.relation, Residency.community_id).where(
+        Residency.user_id == user.id,
+        Residency.community_id == community_id,
+        Residency.status == ResidencyStatus.ACTIVE,
+    )
+    rows = db.session.execute(
+        select(Membership.role, Membership.community_id)
+        .where(Membership.user_id == user.id)
+        .union_all(links)
+    ).all()
     roles: set[str] = set()
-    for m_role, m_comm in db.session.execute(
-        select(Membership.role, Membership.community_id).where(Membership.user_id == user.id)
-    ):
-        if m_role == CITY or (community_id is not None and m_comm == community_id):
-            roles.add(m_role)
-    if community_id is not None:
-        for relation in db.session.scalars(
-            select(Residency.relation).where(
-                Residency.user_id == user.id,
-                Residency.community_id == community_id,
-                Residency.status == ResidencyStatus.ACTIVE,
-            )
-        ):
+    for name, comm in rows:
+        if name in STAFF:
+            if name == CITY or (community_id is not None and comm == community_id):
+                roles.add(name)
+        else:
             roles.add(RESIDENT)
-            if relation == Relation.OWNER:
+            if name == Relation.OWNER:
                 roles.add(OWNER)
     result = frozenset(roles)
     cache[key] = result

@@ -115,6 +115,37 @@ def _load_user(token: str) -> User | None:
     return user
 
 
+class Lazy:
+    """A template value computed on first use (a database query most fragments never need)."""
+
+    __slots__ = ("_fn", "_value", "_done")
+
+    def __init__(self, fn) -> None:
+        self._fn, self._done, self._value = fn, False, None
+
+    def get(self):
+        if not self._done:
+            self._value, self._done = self._fn(), True
+        return self._value
+
+    def __bool__(self) -> bool:
+        return bool(self.get())
+
+    def __str__(self) -> str:
+        return str(self.get())
+
+    def __int__(self) -> int:
+        return int(self.get())
+
+    def __getattr__(self, name: str):
+        return getattr(self.get(), name)
+
+    def __eq__(self, other) -> bool:
+        return self.get() == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+
 @cache
 def _static_hash(path: str) -> str:
     try:
@@ -162,28 +193,31 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _template_context() -> dict:
+        from .context import communities_of
         from .notify import unread_count
 
         community = g.get("community")
-        unread = unread_count(current_user.id) if current_user.is_authenticated else 0
-        # The bottom navigation keeps the same four places on every page (inbox, me too):
-        # a resident of one community gets its home and notice board from anywhere.
-        nav_community = community
-        if nav_community is None and current_user.is_authenticated:
-            from .context import communities_of
+        logged_in = current_user.is_authenticated
 
+        def nav_community():
+            # The bottom navigation keeps the same four places on every page (inbox, me too):
+            # a resident of one community gets its home and notice board from anywhere.
+            if community is not None or not logged_in:
+                return community
             mine = communities_of(current_user)
-            nav_community = mine[0] if len(mine) == 1 else None
+            return mine[0] if len(mine) == 1 else None
+
         return {
             "can": lambda action, comm=None, obj=None: permissions.can(
                 current_user, action, comm if comm is not None else g.get("community"), obj
             ),
             "community": community,
-            "nav_community": nav_community,
+            # Computed only if a template uses them: htmx fragments and JSON never pay for them.
+            "nav_community": Lazy(nav_community),
             "locale": str(get_locale()),
             "elder": elder_mode(),
             "static_url": static_url,
-            "unread_count": unread,
+            "unread_count": Lazy(lambda: unread_count(current_user.id) if logged_in else 0),
             "STEP_KEYS": STEP_KEYS,
             "STEP_NAMES": STEP_NAMES,
             "STEP_NAMES_ZH": STEP_NAMES_ZH,
@@ -209,9 +243,11 @@ def init_app(app: Flask) -> None:
             # Pages differ for htmx (fragment) and full requests, and by language/elder cookie.
             response.vary.add("HX-Request")
             response.vary.add("Cookie")
-            h.setdefault(
-                "Cache-Control", "no-store" if current_user.is_authenticated else "no-cache"
-            )
+            # Ask only whether a user was loaded: after the commit, touching current_user's
+            # columns would reload the row, a database round trip on every write.
+            user = g.get("_login_user")
+            logged_in = user is not None and not user.is_anonymous
+            h.setdefault("Cache-Control", "no-store" if logged_in else "no-cache")
         return response
 
     def _error(code: int, message: str | None = None):

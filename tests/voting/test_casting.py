@@ -16,7 +16,6 @@ from participation.core.timeutil import aware
 from participation.voting import services
 from participation.voting.models import Ballot, BallotEvent
 from tests import factories
-from tests.conftest import ON_POSTGRES
 from tests.voting import helpers
 
 
@@ -256,7 +255,6 @@ def test_only_electors_can_have_a_ballot(db, community, committee, units):
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(not ON_POSTGRES, reason="needs TEST_DATABASE_URL on PostgreSQL")
 def test_concurrent_casts_from_one_owner_make_one_ballot(app, db, community, committee, units):
     """20 casts for one owner at the same moment (double taps, two phones), each in its own
     thread, session and connection: one ballot, 20 events, an exact history."""
@@ -311,7 +309,6 @@ def test_concurrent_casts_from_one_owner_make_one_ballot(app, db, community, com
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(not ON_POSTGRES, reason="needs TEST_DATABASE_URL on PostgreSQL")
 def test_closing_waits_for_ballots_in_flight(app, db, community, committee, units):
     """Casts racing a close: every ballot is either in the sealed log or refused."""
     owners = [helpers.owner_account(db.session, community, u) for u in units[2:10]]
