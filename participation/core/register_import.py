@@ -21,6 +21,19 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+# The readers are shared with other sheet imports; names kept here for this module's callers.
+from .sheets import (  # noqa: F401
+    FORMATS,
+    NumberedRow,
+    UnreadableSheet,
+    decode_text,
+    detect_format,
+    numbered,
+    read_csv,
+    read_table,
+    read_xlsx,
+)
+
 FIELDS = ("building", "entrance", "room", "area", "owner_key", "owner_name", "phone")
 REQUIRED = ("building", "entrance", "room", "area")
 # Template headers, in sheet order: Chinese is what committees use, English the alternative.
@@ -64,15 +77,6 @@ PHONE_RE = re.compile(r"^1[3-9]\d{9}$")  # the same rule as account phones, so o
 _UNIT_SUFFIX = re.compile(r"\s*(m2|平方米|平米)$", re.IGNORECASE)
 _HEADER_UNIT = re.compile(r"\s*\((m2|平方米|平米)\)$", re.IGNORECASE)
 _DIGITS = re.compile(r"\d+")
-FORMATS = ("csv", "xlsx")
-
-
-class UnreadableSheet(Exception):
-    """The file is not a sheet we can read at all (wrong type, broken, not text)."""
-
-    def __init__(self, reason: Any) -> None:
-        super().__init__(str(reason))
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -165,107 +169,6 @@ def normalise_phone(raw: str) -> str:
     return digits
 
 
-# ---------------------------------------------------------------------------------------------
-# Reading files
-
-
-def detect_format(filename: str, data: bytes) -> str:
-    """The format, "csv" or "xlsx", judged by the name AND the content; others are refused."""
-    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-    if ext == "xls":
-        raise UnreadableSheet(
-            _l(
-                "Old .xls files cannot be read. In Excel choose “Save as” → “Excel workbook (.xlsx)”, or “CSV”."
-            )
-        )
-    if ext not in FORMATS:
-        raise UnreadableSheet(_l("Please choose a .csv or .xlsx file."))
-    is_zip = data[:4] == b"PK\x03\x04"
-    if ext == "xlsx" and not is_zip:
-        raise UnreadableSheet(_l("This file is not an Excel workbook (.xlsx)."))
-    if ext == "csv" and (is_zip or _looks_binary(data)):
-        raise UnreadableSheet(_l("This file is not a CSV text file."))
-    return ext
-
-
-def _looks_binary(data: bytes) -> bool:
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 text from Excel's "Unicode text"
-        return False
-    return b"\x00" in data[:8192]
-
-
-def decode_text(data: bytes) -> str:
-    """Excel saves CSV as UTF-8 with a BOM, or in the system code page (GBK on Chinese Windows)."""
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            pass
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise UnreadableSheet(_l("This file is not a CSV text file."))
-
-
-NumberedRow = tuple[int, Sequence[Any]]
-
-
-def _blank(cells: Sequence[Any]) -> bool:
-    return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
-
-
-def _numbered(rows: Iterable[Sequence[Any]], limit: int) -> list[NumberedRow]:
-    """Non-blank rows with their sheet row numbers (row 1 first). Blank rows are dropped here so
-    a sheet of empty lines costs no memory; reading stops once `limit` rows are kept."""
-    kept: list[NumberedRow] = []
-    for number, cells in enumerate(rows, start=1):
-        if _blank(cells):
-            continue
-        kept.append((number, cells))
-        if len(kept) > limit:
-            break
-    return kept
-
-
-def read_csv(data: bytes, limit: int = _READ_LIMIT) -> list[NumberedRow]:
-    text = decode_text(data)
-    first = text.split("\n", 1)[0]
-    delimiter = "\t" if first.count("\t") > first.count(",") else ","
-    try:
-        return _numbered(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), limit)
-    except csv.Error as err:
-        raise UnreadableSheet(_l("This file is not a CSV text file.")) from err
-
-
-def read_xlsx(data: bytes, limit: int = _READ_LIMIT) -> list[NumberedRow]:
-    """The first worksheet (not the active one: the template's second sheet is instructions)."""
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as err:  # zipfile, XML and openpyxl's own errors for a damaged workbook
-        raise UnreadableSheet(_l("This file is not an Excel workbook (.xlsx).")) from err
-    try:
-        if not workbook.worksheets:
-            return []
-        sheet = workbook.worksheets[0]
-        # The stored dimension may be wrong or huge (A1:XFD1048576); read what is really there.
-        sheet.reset_dimensions()
-        return _numbered(sheet.iter_rows(values_only=True), limit)
-    except UnreadableSheet:
-        raise
-    except Exception as err:
-        raise UnreadableSheet(_l("This file is not an Excel workbook (.xlsx).")) from err
-    finally:
-        workbook.close()
-
-
-def read_table(data: bytes, filename: str) -> list[NumberedRow]:
-    return read_xlsx(data) if detect_format(filename, data) == "xlsx" else read_csv(data)
-
-
 def parse_file(data: bytes, filename: str) -> ParsedSheet:
     """Read and check a sheet; raises UnreadableSheet when the file is not a sheet at all."""
     return parse_numbered(read_table(data, filename))
@@ -340,7 +243,7 @@ def _area_error(code: str, row: int, value: str) -> RowError:
 
 def parse_table(table: Sequence[Sequence[Any]]) -> ParsedSheet:
     """Check a sheet given as rows of cells, row 1 first (blank rows included)."""
-    return parse_numbered(_numbered(table, _READ_LIMIT))
+    return parse_numbered(numbered(table, _READ_LIMIT))
 
 
 def parse_numbered(rows: Sequence[NumberedRow]) -> ParsedSheet:

@@ -7,7 +7,6 @@ an oversized file is refused with a message in the user's language. Stored names
 from __future__ import annotations
 
 import io
-import os
 import secrets
 import warnings
 from dataclasses import dataclass
@@ -25,7 +24,6 @@ MAX_IMAGE_BYTES = 12 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # a 48-megapixel phone photo is refused only beyond this
 LONG_EDGE = 1600
 THUMB_EDGE = 400
-SPREADSHEET_MAX_BYTES = 5 * 1024 * 1024
 
 
 class UploadError(DomainError):
@@ -125,26 +123,3 @@ def upload_path(name: str) -> Path:
     if root not in path.parents:
         raise UploadError(_("No such file."))
     return path
-
-
-def read_spreadsheet(file: FileStorage) -> tuple[str, bytes]:
-    """('csv' | 'xlsx', bytes) for a register or ballot sheet, judged by content."""
-    filename = (file.filename or "").lower()
-    data = _read_limited(file, SPREADSHEET_MAX_BYTES)
-    if data[:4] == b"PK\x03\x04":
-        if not filename.endswith(".xlsx"):
-            raise UploadError(_("Please upload the sheet as .xlsx or .csv."))
-        return "xlsx", data
-    if filename.endswith(".csv") and b"\x00" not in data[:4096]:
-        return "csv", data
-    raise UploadError(_("Please upload the sheet as .xlsx or .csv."))
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(16)
-
-
-def ensure_dir(path: str | os.PathLike) -> Path:
-    p = Path(path)
-    p.mkdir(parents=True, exist_ok=True)
-    return p

@@ -14,11 +14,11 @@ service's: this module only reads and validates the sheet itself.
 
 from __future__ import annotations
 
-import csv
-import io
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
+
+from ..core import sheets
 
 MAX_ROWS = 20_000
 HEADER_SEARCH_ROWS = 5
@@ -90,58 +90,22 @@ def _header_key(value: Any) -> str | None:
     return None
 
 
-def _read_csv(data: bytes) -> list[list[Any]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("gb18030")
-    first = text.split("\n", 1)[0]
-    delimiter = max((",", "\t", ";"), key=first.count)
-    return list(csv.reader(io.StringIO(text), delimiter=delimiter))
-
-
-def _read_xlsx(data: bytes) -> list[list[Any]]:
-    from openpyxl import load_workbook
-
-    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    try:
-        sheet = workbook.worksheets[0]
-        return [list(row) for row in sheet.iter_rows(values_only=True)]
-    finally:
-        workbook.close()
-
-
-def read_table(filename: str, data: bytes) -> list[list[Any]]:
-    """The sheet as rows of cells; raises ValueError when the file cannot be read."""
-    name = (filename or "").lower()
-    if data[:4] == b"PK\x03\x04" or name.endswith((".xlsx", ".xlsm")):
-        try:
-            return _read_xlsx(data)
-        except Exception as exc:  # openpyxl raises many kinds on a damaged file
-            raise ValueError("unreadable xlsx") from exc
-    if name.endswith(".xls") or data[:4] == b"\xd0\xcf\x11\xe0":
-        raise ValueError("old xls")
-    try:
-        return _read_csv(data)
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise ValueError("unreadable csv") from exc
-
-
 def parse_sheet(filename: str, data: bytes) -> ParsedSheet:
     """Read and validate every row; all problems are reported, none stops the reading."""
     result = ParsedSheet()
     try:
-        table = read_table(filename, data)
-    except ValueError as exc:
+        # Non-blank rows with their sheet row numbers, read by the importers' shared reader.
+        table = sheets.read_table(data, filename, limit=MAX_ROWS + HEADER_SEARCH_ROWS + 1)
+    except sheets.UnreadableSheet as exc:
         msgid = (
             N_("Old .xls files cannot be read. Please save the sheet as .xlsx or CSV.")
-            if str(exc) == "old xls"
+            if exc.code == "old_xls"
             else N_("The file could not be read. Please send a CSV or XLSX file.")
         )
         result.errors.append(RowError(0, msgid))
         return result
     header_at, columns = None, {}
-    for index, cells in enumerate(table[:HEADER_SEARCH_ROWS]):
+    for index, (_number, cells) in enumerate(table[:HEADER_SEARCH_ROWS]):
         found = {}
         for position, cell in enumerate(cells):
             key = _header_key(cell)
@@ -154,7 +118,7 @@ def parse_sheet(filename: str, data: bytes) -> ParsedSheet:
     if header_at is None or missing:
         result.errors.append(
             RowError(
-                header_at + 1 if header_at is not None else 1,
+                table[header_at][0] if header_at is not None else 1,
                 N_(
                     "Missing columns: %(columns)s. The sheet needs building, entrance, room, "
                     "choice and reference (楼栋, 单元, 房号, 意见, 编号)."
@@ -169,8 +133,7 @@ def parse_sheet(filename: str, data: bytes) -> ParsedSheet:
             RowError(0, N_("The sheet has more than %(n)d rows."), {"n": MAX_ROWS})
         )
         return result
-    for offset, cells in enumerate(body):
-        row_number = header_at + 2 + offset
+    for row_number, cells in body:
         values = {
             key: clean(cells[pos]) if pos < len(cells) else "" for key, pos in columns.items()
         }

@@ -91,25 +91,3 @@ def test_delete_stored_removes_files(app):
         stored = uploads.save_image(fs(jpeg_with_gps((64, 64))), "test")
         uploads.delete_stored([stored.name, stored.thumb, "test/missing.jpg"])
         assert not Path(uploads.upload_path(stored.name)).exists()
-
-
-@pytest.mark.parametrize(
-    "data,name,kind",
-    [(b"PK\x03\x04rest", "sheet.xlsx", "xlsx"), ("楼栋,单元\n1,1\n".encode(), "sheet.csv", "csv")],
-)
-def test_spreadsheet_kinds(app, data, name, kind):
-    assert uploads.read_spreadsheet(fs(data, name))[0] == kind
-
-
-@pytest.mark.parametrize(
-    "data,name",
-    [
-        (b"PK\x03\x04", "sheet.csv"),
-        (b"\x00\x01binary", "sheet.csv"),
-        (b"a,b\n", "sheet.exe"),
-        (b"\x89PNG\r\n", "sheet.xlsx"),
-    ],
-)
-def test_spreadsheet_refusals(app, data, name):
-    with pytest.raises(uploads.UploadError):
-        uploads.read_spreadsheet(fs(data, name))
