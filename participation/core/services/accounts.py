@@ -253,14 +253,16 @@ def add_membership(
 def _fresh_codes(n: int) -> list[str]:
     """n new codes unused anywhere: 31^8 ≈ 8.5e11 codes make clashes rare, so check only the
     candidates (not every code in a city's database) and redraw the few that clash."""
-    codes: set[str] = set()
+    codes: dict[str, None] = {}  # ordered: codes are handed out in the order drawn
     while len(codes) < n:
-        batch = list({new_code() for _ in range(n - len(codes))} - codes)
+        batch = list(
+            dict.fromkeys(c for c in (new_code() for _ in range(n - len(codes))) if c not in codes)
+        )
         taken: set[str] = set()
         for start in range(0, len(batch), 5000):
             chunk = batch[start : start + 5000]
             taken |= set(db.session.scalars(select(Invite.code).where(Invite.code.in_(chunk))))
-        codes |= set(batch) - taken
+        codes.update((c, None) for c in batch if c not in taken)
     return list(codes)
 
 
