@@ -85,8 +85,8 @@ def test_dates_and_numbers_follow_locale(client, db, community):
     en = client.get("/c/T01/").get_data(as_text=True)
     client.client.set_cookie(key="lang", value="zh_Hans")
     zh = client.get("/c/T01/").get_data(as_text=True)
-    # 16 units of 80.50 m²: 1,288.00 in both, with the unit label translated.
-    assert "1,288.00 m²" in en and "1,288.00 m²" in zh
+    # 16 units of 80.50 m²: 1,288 m² in the overview (whole m²), with the unit label translated.
+    assert "1,288 m²" in en and "1,288 m²" in zh
     assert "Units" in en and "Units" not in zh
 
 
