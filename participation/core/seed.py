@@ -1150,6 +1150,11 @@ class SeedSummary:
 
 def seed_demo(*, rng_seed: int = 2026, now: datetime | None = None) -> SeedSummary:
     """Write the demo into the current session (flushed, not committed: the caller commits)."""
+    # Feature packages append their steps to SEED_STEPS when their seed module is imported;
+    # imported here, not at the top, because they import this module. Topics before votes.
+    from ..consult import seed as _consult_seed  # noqa: F401
+    from ..voting import seed as _voting_seed  # noqa: F401
+
     ctx = SeedContext(
         now=now or utcnow(),
         rng=random.Random(rng_seed),

@@ -213,12 +213,30 @@ class Data:
             return [(str(link.relation), str(link.status)) for link in links]
 
     def advance(self, code: str = "T01", times: int = 1) -> None:
-        """The committee moves the project on: the first call opens step 1."""
-        from participation.core.services.community import advance_step
+        """The committee moves the project on: the first call opens step 1. Step 1 finishes only
+        once the owners have passed the willingness vote (the "consult" gate), so leaving it
+        first records one, every owner agreeing on paper."""
+        from participation.core.services.community import (
+            advance_step,
+            current_step,
+            ensure_project,
+        )
+        from tests.voting.helpers import closed_vote, topic
 
         with self.ctx():
             for _ in range(times):
-                advance_step(None, self._community(code))
+                comm = self._community(code)
+                step = current_step(ensure_project(comm))
+                if step is not None and step.key == "consult":
+                    closed_vote(
+                        db.session,
+                        comm,
+                        the_topic=topic(db.session, comm, title="改造意愿征询"),
+                        title="改造意愿表决",
+                        question="您是否同意本小区实施老旧小区改造？",
+                        rule="special",
+                    )
+                advance_step(None, comm)
             db.session.commit()
 
     def notice(self, code: str, title: str, body: str, pinned: bool = False) -> None:

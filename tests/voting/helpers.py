@@ -18,7 +18,7 @@ from participation.core.models import (
 )
 from participation.core.timeutil import utcnow
 from participation.voting import services
-from participation.voting.models import Vote
+from participation.voting.models import Vote, VoteElector
 from tests import factories
 
 DAY = timedelta(days=1)
@@ -31,11 +31,12 @@ def topic(
     posted_at: datetime | None = None,
     notice_days: int = 7,
     status: str = TopicStatus.POSTED,
+    title: str = "加装电梯议题",
 ) -> Topic:
     """A topic posted ten days ago by default, so its 7-day notice period is over."""
     t = Topic(
         community_id=comm.id,
-        title="加装电梯议题",
+        title=title,
         body="讨论内容",
         posted_at=posted_at if posted_at is not None or status == "draft" else utcnow() - 10 * DAY,
         notice_days=notice_days,
@@ -96,6 +97,28 @@ def open_vote(session: Session, comm: Community, *, actor=None, **kwargs) -> Vot
     actor = actor or factories.staff(session, "committee", comm)
     vote = draft_vote(session, comm, actor=actor, **kwargs)
     services.open_vote(actor, vote)
+    session.commit()
+    return vote
+
+
+def closed_vote(
+    session: Session, comm: Community, *, actor=None, agree: int | None = None, **kwargs
+) -> Vote:
+    """An open vote (keywords as for draft_vote) in which the committee enters a paper ballot
+    for every elector, the first `agree` of them (all by default) agreeing and the others
+    disagreeing, then closes it early: it passed or failed as its rule says."""
+    actor = actor or factories.staff(session, "committee", comm)
+    vote = open_vote(session, comm, actor=actor, **kwargs)
+    electors = session.scalars(
+        select(VoteElector.owner_id)
+        .where(VoteElector.vote_id == vote.id)
+        .order_by(VoteElector.owner_id)
+    ).all()
+    agreeing = len(electors) if agree is None else agree
+    for n, owner_id in enumerate(electors):
+        choice = "agree" if n < agreeing else "disagree"
+        services.enter_paper_ballot(actor, vote, choice, f"T-{n + 1:03d}", owner_id=owner_id)
+    services.close_vote(actor, vote, reason="全部业主已表决")
     session.commit()
     return vote
 
