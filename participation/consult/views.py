@@ -10,7 +10,6 @@ from datetime import datetime
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -22,7 +21,6 @@ from flask_babel import format_date, format_time
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from werkzeug.exceptions import HTTPException
 
 from ..core import permissions
 from ..core.context import load_community
@@ -91,28 +89,11 @@ def _period(topic: Topic) -> Period | None:
     return Period(_when(topic.posted_at), _when(ends), utcnow() < ends)
 
 
-def _votes(comm: Community, topic: Topic) -> list[tuple[object, str | None]]:
-    """Votes on the topic (read-only), each with a link once the vote pages exist."""
-    try:
-        from ..voting.models import Vote
-        from ..voting.services import vote_path
-    except ImportError:  # the voting engine is not installed
-        return []
-    votes = db.session.scalars(
-        select(Vote).where(Vote.topic_id == topic.id).order_by(Vote.id)
-    ).all()
-    adapter = current_app.url_map.bind("localhost")
-    shown = []
-    for vote in votes:
-        if not permissions.can(current_user, "vote.view", comm, vote):
-            continue
-        path = vote_path(vote)
-        try:
-            adapter.match(path)
-        except HTTPException:
-            path = None
-        shown.append((vote, path))
-    return shown
+def _votes(comm: Community, topic: Topic) -> list:
+    """Votes on the topic that the user may see (drafts: the committee and the city)."""
+    from ..voting.services import votes_of_topic
+
+    return [v for v in votes_of_topic(topic) if permissions.can(current_user, "vote.view", comm, v)]
 
 
 # ---------------------------------------------------------------------------------------------

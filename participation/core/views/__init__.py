@@ -16,6 +16,7 @@ BLUEPRINTS = [
     ("participation.core.views.admin", "bp"),
     ("participation.api.views", "bp"),  # issue 3: /api/v1
     ("participation.consult.views", "bp"),  # issue 3: step 1 topics and discussion
+    ("participation.voting.views", "bp"),  # issue 3: vote pages
 ]
 
 

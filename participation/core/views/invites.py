@@ -3,10 +3,8 @@ of slips with QR codes, issues extra codes for family members or tenants, and re
 
 from __future__ import annotations
 
-from functools import lru_cache
 from urllib.parse import urlsplit
 
-import segno
 from flask import (
     Blueprint,
     abort,
@@ -20,7 +18,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from markupsafe import Markup
 
 from ...extensions import db
 from .. import permissions
@@ -28,6 +25,7 @@ from ..context import load_community
 from ..errors import DomainError
 from ..forms import ConfirmForm
 from ..models import Community, Invite
+from ..qr import qr_svg
 from ..services import accounts
 
 bp = Blueprint("invites", __name__, url_prefix="/c/<code>/invites")
@@ -74,19 +72,6 @@ def _short_address() -> str:
     """The sign-up address without scheme or code, for residents who type it in."""
     url = urlsplit(signup_url("X"))
     return url.netloc + url.path
-
-
-@lru_cache(maxsize=4096)
-def _qr_svg(url: str) -> str:
-    # Choosing the best mask dominates the cost (~2 ms a code); codes and their URLs do not
-    # change, so a reprint of the same building is served from this cache.
-    svg = segno.make_qr(url, error="m").svg_inline(omitsize=True, svgclass="qr", lineclass=None)
-    # The code and address are printed beside it, so screen readers skip the picture.
-    return svg.replace("<svg ", '<svg aria-hidden="true" focusable="false" ', 1)
-
-
-def qr_svg(url: str) -> Markup:
-    return Markup(_qr_svg(url))  # segno's own markup for a URL we built: nothing to escape
 
 
 @bp.get("/")
