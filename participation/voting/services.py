@@ -17,7 +17,8 @@ Life of a vote
    Closing tallies, stores the result snapshot, seals the ballot log (hash chain, see
    receipts.py) and announces the result (公示 for `result_notice_days`).
 5. Reading: `tally`, `public_result`, `result_notice`, `check_seal`, `cast_options`,
-   `my_ballots`, `ballot_history`, `find_receipt`, `electorate_preview`, `scope_units`.
+   `my_ballots`, `ballot_history`, `find_receipt`, `electorate_preview`, `scope_units`,
+   `opening_refusal` (why a draft cannot be opened now).
 
 Concurrency
 -----------
@@ -597,18 +598,22 @@ def open_vote(actor: Any, vote: Vote, now: datetime | None = None) -> Totals:
     return _open(actor, vote, _now(now), planned=False)
 
 
-def _open(actor: Any, vote: Vote, now: datetime, *, planned: bool) -> Totals:
-    db.session.refresh(vote, with_for_update=True)
+def opening_refusal(
+    vote: Vote, now: datetime | None = None, *, planned: bool = False
+) -> DomainError | None:
+    """Why `open_vote` would refuse this draft now, or None when it would open (the electorate
+    aside), without writing anything: the vote page shows it instead of the button."""
+    now = _now(now)
     if vote.status != VoteStatus.DRAFT:
-        raise DomainError(_("This vote is already open or closed."))
+        return DomainError(_("This vote is already open or closed."))
     topic = vote.topic
     if topic.status == TopicStatus.DRAFT or topic.posted_at is None:
-        raise DomainError(
+        return DomainError(
             _("The topic must be posted for its notice period before the vote can open.")
         )
     ends = topic.notice_ends_at
     if now < ends:
-        raise DomainError(
+        return DomainError(
             _(
                 "The topic's notice period ends on %(date)s; the vote cannot open earlier.",
                 date=_local(ends),
@@ -616,9 +621,22 @@ def _open(actor: Any, vote: Vote, now: datetime, *, planned: bool) -> Totals:
         )
     closes_at = aware(vote.closes_at)
     if now >= closes_at:
-        raise DomainError(_("The closing time has passed. Please set a later closing time."))
+        return DomainError(_("The closing time has passed. Please set a later closing time."))
     if not planned:
-        _check_period(now, closes_at, "closes_at")
+        try:
+            _check_period(now, closes_at, "closes_at")
+        except DomainError as err:
+            return err
+    return None
+
+
+def _open(actor: Any, vote: Vote, now: datetime, *, planned: bool) -> Totals:
+    db.session.refresh(vote, with_for_update=True)
+    refusal = opening_refusal(vote, now, planned=planned)
+    if refusal is not None:
+        raise refusal
+    closes_at = aware(vote.closes_at)
+    if not planned:
         vote.opens_at = now
     totals = _freeze_electorate(vote)
     if totals.heads == 0:

@@ -1,0 +1,475 @@
+"""Vote pages for everybody: the list, a vote with its ballot (two taps: choose, then confirm),
+the results with the published receipts, and the printable result notice (公示). The
+committee's pages (drafts, opening, closing, paper ballots, proxies) are in views_committee.py,
+on the same blueprint.
+
+Every form works without JavaScript (post, then redirect back). With htmx the ballot is cast in
+place: a choice swaps the confirmation step into the ballot's card, and the confirmation swaps
+in the receipt, from the same fragments the full page includes. Views stay thin: the rules
+(window, scope, who may vote, the tally) are services.py's; a refusal is a message, never a 500.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..core import permissions
+from ..core.context import load_community
+from ..core.errors import DomainError
+from ..core.forms import ConfirmForm
+from ..core.htmx import is_htmx
+from ..core.models import Community
+from ..core.permissions import OWNER, RESIDENT, roles_for
+from ..core.qr import qr_svg
+from ..core.timeutil import aware, utcnow
+from ..core.web import format_datetime
+from ..extensions import db
+from . import services
+from .forms import (
+    CHOICE_LABELS,
+    CHOICE_SYMBOLS,
+    RULE_HINTS,
+    RULE_LABELS,
+    CastForm,
+    ChoiceForm,
+    ReceiptForm,
+)
+from .models import Ballot, Vote, VoteStatus
+
+bp = Blueprint("voting", __name__, url_prefix="/c/<code>/votes")
+
+RECEIPTS_PER_PAGE = 100
+
+
+@bp.context_processor
+def _labels() -> dict:
+    return {
+        "CHOICE_LABELS": CHOICE_LABELS,
+        "CHOICE_SYMBOLS": CHOICE_SYMBOLS,
+        "RULE_LABELS": RULE_LABELS,
+        "RULE_HINTS": RULE_HINTS,
+        "CHOICES": services.CHOICES,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading
+
+
+def get_vote(comm: Community, vote_id: int) -> Vote:
+    vote = db.session.get(Vote, vote_id)
+    if vote is None or vote.community_id != comm.id:
+        abort(404)
+    return vote
+
+
+def load(code: str, vote_id: int, action: str = "vote.view") -> tuple[Community, Vote]:
+    """The community and the vote, after the lazy schedule (a vote past its closing time
+    closes when viewed; a planned one opens) and the permission check."""
+    comm = load_community(code)
+    permissions.require(current_user, "vote.view", comm)  # members only; anonymous: log in
+    vote = get_vote(comm, vote_id)
+    if services.refresh_vote(vote):
+        db.session.commit()
+    permissions.require(current_user, "vote.view", comm, vote)
+    if action != "vote.view":
+        permissions.require(current_user, action, comm, vote)
+    return comm, vote
+
+
+def vote_url(vote: Vote, **kwargs) -> str:
+    return url_for("voting.detail", code=vote.community.code, vote_id=vote.id, **kwargs)
+
+
+# ---------------------------------------------------------------------------------------------
+# Time in words
+
+
+def time_left(until: datetime, now: datetime | None = None) -> str:
+    """ "3 days", "30 hours", "20 minutes": whole units, rounded down, so a resident is never
+    told there is more time than there is."""
+    seconds = int((aware(until) - (now or utcnow())).total_seconds())
+    if seconds <= 0:
+        return ""
+    days, hours, minutes = seconds // 86400, seconds // 3600, seconds // 60
+    if days >= 2:
+        return ngettext("%(num)d day", "%(num)d days", days)
+    if hours >= 1:
+        return ngettext("%(num)d hour", "%(num)d hours", hours)
+    return ngettext("%(num)d minute", "%(num)d minutes", max(minutes, 1))
+
+
+@dataclass(frozen=True)
+class Window:
+    opens_at: datetime
+    closes_at: datetime
+    closed_at: datetime | None
+    left: str  # open: time until closing; draft: until the planned opening
+
+
+def window(vote: Vote) -> Window:
+    if vote.status == VoteStatus.OPEN:
+        left = time_left(vote.closes_at)
+    elif vote.status == VoteStatus.DRAFT:
+        left = time_left(vote.opens_at)
+    else:
+        left = ""
+    return Window(
+        aware(vote.opens_at),
+        aware(vote.closes_at),
+        aware(vote.closed_at) if vote.closed_at else None,
+        left,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The list
+
+
+def _order(votes: list[Vote]) -> list[Vote]:
+    """Open first (closing soonest first), then drafts, then closed (newest first)."""
+    open_ = sorted((v for v in votes if v.status == VoteStatus.OPEN), key=lambda v: v.closes_at)
+    drafts = [v for v in votes if v.status == VoteStatus.DRAFT]
+    closed = sorted(
+        (v for v in votes if v.status == VoteStatus.CLOSED),
+        key=lambda v: (aware(v.closed_at or v.closes_at), v.id),
+        reverse=True,
+    )
+    return [*open_, *drafts, *closed]
+
+
+@bp.get("")
+def index(code: str):
+    comm = load_community(code)
+    permissions.require(current_user, "vote.view", comm)
+    # Drafts too: a planned one whose time has come opens when anybody looks (lazy schedule),
+    # and a vote past its closing time closes; then each is shown only to who may see it.
+    votes = services.votes_of(comm, include_drafts=True)
+    now = utcnow()
+    changed = False
+    for vote in votes:
+        changed = services.refresh_vote(vote, now) or changed
+    if changed:
+        db.session.commit()
+    votes = [v for v in votes if permissions.can(current_user, "vote.view", comm, v)]
+    return render_template(
+        "voting/index.html",
+        votes=_order(votes),
+        windows={v.id: window(v) for v in votes},
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The vote page and its ballot
+
+
+def why_not(comm: Community, vote: Vote) -> str | None:
+    """Why a member of the community cannot cast a ballot in this open vote, in one sentence
+    (None for staff, who do not vote here)."""
+    roles = roles_for(current_user, comm.id)
+    if OWNER in roles:
+        return _("Your home is not in this vote's scope, so you are not in its electorate.")
+    if RESIDENT in roles:
+        return _(
+            "Only owners vote. The owner of your home can name you as their proxy for this "
+            "vote at the committee."
+        )
+    return None
+
+
+def _refusal(comm: Community, vote: Vote) -> str:
+    """Why casting is refused right now, before the service is asked."""
+    if vote.status == VoteStatus.DRAFT:
+        return _("This vote has not opened yet.")
+    if vote.status == VoteStatus.CLOSED or utcnow() >= aware(vote.closes_at):
+        return _("This vote has closed.")
+    return why_not(comm, vote) or _(
+        "You are not an owner in this community, so you cannot vote here."
+    )
+
+
+@dataclass(frozen=True)
+class BallotView:
+    """One ballot card: what the user may vote for, their ballot so far and its history."""
+
+    b: services.MyBallot
+    history: list  # BallotEvent, oldest first
+    changes: int  # times the owner's own choice changed (online or by proxy)
+    superseded: bool  # the committee entered a paper ballot in its place
+
+
+def ballot_view(vote: Vote, b: services.MyBallot) -> BallotView:
+    history = services.ballot_history(vote, b.owner_id) if b.choice else []
+    changes = sum(
+        1 for e in history if e.kind == "change" and e.choice != (e.previous_choice or e.choice)
+    )
+    superseded = any(e.kind == "supersede" for e in history)
+    return BallotView(b, history, changes, superseded)
+
+
+def _ballots(vote: Vote) -> list[services.MyBallot]:
+    if not current_user.is_authenticated or vote.status == VoteStatus.DRAFT:
+        return []
+    return services.my_ballots(current_user, vote)
+
+
+def _pick(ballots: list[services.MyBallot], owner_id: int | None) -> services.MyBallot | None:
+    if owner_id is None:
+        own = [b for b in ballots if b.via == "owner"] or ballots
+        return own[0] if len(own) == 1 else None
+    return next((b for b in ballots if b.owner_id == owner_id), None)
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def detail_context(comm: Community, vote: Vote) -> dict:
+    can_cast = permissions.can(current_user, "vote.cast", comm, vote)
+    ballots = [ballot_view(vote, b) for b in _ballots(vote)]
+    show_turnout = permissions.can(current_user, "vote.turnout", comm, vote)
+    committee = permissions.can(current_user, "vote.create", comm)
+    open_check = None
+    if committee and vote.status == VoteStatus.DRAFT:
+        open_check = opening_check(vote)
+    return {
+        "vote": vote,
+        "window": window(vote),
+        "scope": services.scope_label(vote),
+        "rule_text": services.describe_rule(vote),
+        "ballots": ballots,
+        "can_cast": can_cast,
+        "why_not": why_not(comm, vote) if vote.status == VoteStatus.OPEN and not ballots else None,
+        "tally": services.tally(vote) if show_turnout else None,
+        "committee": committee,
+        "open_check": open_check,
+        "choice_form": ChoiceForm(),
+        "confirm": ConfirmForm(),
+    }
+
+
+@dataclass(frozen=True)
+class OpeningCheck:
+    """For a draft: may the committee open it now, and if not, from when."""
+
+    allowed: bool
+    reason: str
+    period_days: int
+
+
+def opening_check(vote: Vote) -> OpeningCheck:
+    """The service's own refusal, asked before the button is shown (nothing is written)."""
+    now = utcnow()
+    days = services.period_days(now, vote.closes_at)
+    refusal = services.opening_refusal(vote, now)
+    if refusal is None:
+        return OpeningCheck(True, "", days)
+    reason = refusal.message
+    if refusal.field == "closes_at":
+        reason = " ".join(
+            (
+                reason,
+                ngettext(
+                    "Opened now, it would run %(num)d day: change the closing time first.",
+                    "Opened now, it would run %(num)d days: change the closing time first.",
+                    days,
+                ),
+            )
+        )
+    return OpeningCheck(False, reason, days)
+
+
+def format_when(value: datetime) -> str:
+    return format_datetime(aware(value))
+
+
+@bp.get("/<int:vote_id>")
+def detail(code: str, vote_id: int):
+    comm, vote = load(code, vote_id)
+    return render_template("voting/detail.html", **detail_context(comm, vote))
+
+
+def _ballot_fragment(vote: Vote, b: services.MyBallot, **extra) -> str:
+    return render_template(
+        "voting/_ballot.html",
+        vote=vote,
+        bv=ballot_view(vote, b),
+        can_cast=permissions.can(current_user, "vote.cast", vote.community, vote),
+        choice_form=ChoiceForm(),
+        **extra,
+    )
+
+
+def _refuse(comm: Community, vote: Vote, message: str, owner_id: int | None):
+    """A refused choice or cast: with htmx, the ballot card again with the message in it;
+    without, back to the vote page with the message on top."""
+    if is_htmx():
+        b = _pick(_ballots(vote), owner_id)
+        if b is not None:
+            return _ballot_fragment(vote, b, error=message)
+        return render_template(
+            "voting/_refused.html", vote=vote, owner_id=owner_id, message=message
+        )
+    flash(message, "error")
+    return redirect(vote_url(vote, _anchor=f"b{owner_id}" if owner_id else "ballot"))
+
+
+@bp.post("/<int:vote_id>/confirm")
+def confirm(code: str, vote_id: int):
+    """Step one of two: the chosen answer, and what the ballot carries, to confirm."""
+    comm, vote = load(code, vote_id)
+    form = ChoiceForm()
+    if not form.validate_on_submit():
+        abort(400)
+    owner_id = _int(form.owner.data)
+    choice = form.choice.data or ""
+    if choice not in services.CHOICES:
+        return _refuse(comm, vote, _("Please choose agree, disagree or abstain."), owner_id)
+    if not permissions.can(current_user, "vote.cast", comm, vote):
+        return _refuse(comm, vote, _refusal(comm, vote), owner_id)
+    b = _pick(_ballots(vote), owner_id)
+    if b is None:
+        return _refuse(comm, vote, _("You may not vote for this owner."), owner_id)
+    context = {
+        "vote": vote,
+        "b": b,
+        "choice": choice,
+        "form": CastForm(formdata=None, choice=choice, owner=b.owner_id),
+        "window": window(vote),
+    }
+    if is_htmx():
+        return render_template("voting/_confirm.html", **context)
+    return render_template("voting/confirm.html", **context)
+
+
+@bp.post("/<int:vote_id>/cast")
+def cast(code: str, vote_id: int):
+    """Step two: the ballot is cast (or changed); the receipt code comes back."""
+    comm, vote = load(code, vote_id)
+    form = CastForm()
+    if not form.validate_on_submit():
+        abort(400)
+    owner_id = _int(form.owner.data)
+    try:
+        result = services.cast_ballot(current_user, vote, form.choice.data or "", owner_id=owner_id)
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        return _refuse(comm, vote, err.message, owner_id)
+    if is_htmx():
+        b = _pick(_ballots(vote), result.owner_id)
+        if b is not None:
+            html = _ballot_fragment(vote, b, just_cast=result)
+            if permissions.can(current_user, "vote.turnout", comm, vote):  # now one more
+                html += render_template(
+                    "voting/_turnout.html", vote=vote, tally=services.tally(vote), oob=True
+                )
+            return html
+    flash(
+        _(
+            "Your vote is recorded: %(choice)s. Keep your receipt code %(code)s.",
+            choice=CHOICE_LABELS[result.choice],
+            code=result.receipt_display,
+        ),
+        "success",
+    )
+    return redirect(vote_url(vote, _anchor=f"b{result.owner_id}"))
+
+
+@bp.get("/<int:vote_id>/ballot/<int:owner_id>")
+def ballot(code: str, vote_id: int, owner_id: int):
+    """The ballot card on its own (htmx: "choose again" from the confirmation step)."""
+    comm, vote = load(code, vote_id)
+    if not is_htmx():
+        return redirect(vote_url(vote, _anchor=f"b{owner_id}"))
+    b = _pick(_ballots(vote), owner_id)
+    if b is None:
+        return render_template(
+            "voting/_refused.html", vote=vote, owner_id=owner_id, message=_refusal(comm, vote)
+        )
+    return _ballot_fragment(vote, b)
+
+
+# ---------------------------------------------------------------------------------------------
+# After closing: receipts and the result notice
+
+
+def _published(code: str, vote_id: int) -> tuple[Community, Vote] | None:
+    comm, vote = load(code, vote_id)
+    if not permissions.can(current_user, "vote.results", comm, vote):
+        return None
+    return comm, vote
+
+
+@bp.get("/<int:vote_id>/receipts")
+def receipts(code: str, vote_id: int):
+    loaded = _published(code, vote_id)
+    if loaded is None:
+        flash(_("The receipts are published when the vote closes."), "error")
+        return redirect(url_for("voting.detail", code=code, vote_id=vote_id))
+    _comm, vote = loaded
+    form = ReceiptForm(request.args)
+    looked_up = (form.receipt.data or "").strip()
+    found = services.find_receipt(vote, looked_up) if looked_up else None
+    page = db.paginate(
+        select(Ballot).where(Ballot.vote_id == vote.id).order_by(Ballot.receipt),
+        page=max(request.args.get("page", 1, type=int), 1),
+        per_page=RECEIPTS_PER_PAGE,
+        error_out=False,
+    )
+    return render_template(
+        "voting/receipts.html",
+        vote=vote,
+        form=form,
+        looked_up=looked_up,
+        found=found,
+        page=page,
+        # The server re-checks its own seal on the first page (the whole log, a few ms).
+        sealed=services.check_seal(vote) if page.page == 1 else None,
+        api_url=url_for("api.vote_receipts", vote_id=vote.id),
+    )
+
+
+def public_url(path: str) -> str:
+    """An absolute address for printed QR codes: PUBLIC_BASE_URL when set (behind a proxy the
+    request's host may be internal), else this request's host."""
+    base = current_app.config.get("PUBLIC_BASE_URL", "").rstrip("/") or request.host_url.rstrip("/")
+    return base + path
+
+
+@bp.get("/<int:vote_id>/notice")
+def notice(code: str, vote_id: int):
+    """The result notice (公示): an A4 page to print and post in the lobby, with a QR code to
+    the vote's page."""
+    loaded = _published(code, vote_id)
+    if loaded is None:
+        flash(_("The result is posted when the vote closes."), "error")
+        return redirect(url_for("voting.detail", code=code, vote_id=vote_id))
+    _comm, vote = loaded
+    data = services.result_notice(vote)
+    url = public_url(data.link)
+    return render_template("voting/notice.html", n=data, t=data.tally, url=url, qr=qr_svg(url))
+
+
+# The committee's routes, on the same blueprint.
+from . import views_committee as views_committee  # noqa: E402
+from . import views_paper as views_paper  # noqa: E402
