@@ -59,16 +59,17 @@ def scene(db, community, people, vote):
     return {"open": vote, "draft": draft, "closed": closed}
 
 
-@pytest.mark.parametrize("page", list(PAGES))
-def test_every_page_for_every_role(as_user, people, scene, page):
+# Not "page": that name is pytest-playwright's fixture (it would make this a browser test).
+@pytest.mark.parametrize("screen", list(PAGES))
+def test_every_page_for_every_role(as_user, people, scene, screen):
     url = {
         "list": "/c/T01/votes",
         "open vote": f"/c/T01/votes/{scene['open'].id}",
         "draft vote": f"/c/T01/votes/{scene['draft'].id}",
         "receipts": f"/c/T01/votes/{scene['closed'].id}/receipts",
         "notice": f"/c/T01/votes/{scene['closed'].id}/notice",
-    }[page]
-    for role, expected in zip(ROLES, PAGES[page], strict=True):
+    }[screen]
+    for role, expected in zip(ROLES, PAGES[screen], strict=True):
         client = as_user(None if role == "anon" else people[role])
         check(client.get(url), expected)
 

@@ -82,8 +82,11 @@ def committee_client(as_user, people):
 COMMITTEE_ONLY = (LOGIN, NO, NO, NO, OK, NO, NO, NO, NO)
 
 
-@pytest.mark.parametrize("page", ["new", "edit", "paper", "import", "proxies", "close", "preview"])
-def test_committee_pages_are_for_the_committee(db, as_user, community, people, vote, page):
+# Not "page": that name is pytest-playwright's fixture (it would make this a browser test).
+@pytest.mark.parametrize(
+    "screen", ["new", "edit", "paper", "import", "proxies", "close", "preview"]
+)
+def test_committee_pages_are_for_the_committee(db, as_user, community, people, vote, screen):
     draft = helpers.draft_vote(db.session, community, actor=people["committee"])
     url = {
         "new": "/c/T01/votes/new",
@@ -93,13 +96,11 @@ def test_committee_pages_are_for_the_committee(db, as_user, community, people, v
         "proxies": f"/c/T01/votes/{vote.id}/proxies",
         "close": f"/c/T01/votes/{vote.id}/close",
         "preview": "/c/T01/votes/preview?scope=community",
-    }[page]
-    expected = COMMITTEE_ONLY
-    if page == "edit":  # a draft: the city may look at it, but not edit it
-        expected = (LOGIN, NO, NO, NO, OK, NO, NO, NO, NO)
-    for role, status in zip(ROLES, expected, strict=True):
+    }[screen]
+    # Even the city, which may look at drafts, may not use these pages.
+    for role, status in zip(ROLES, COMMITTEE_ONLY, strict=True):
         client = as_user(None if role == "anon" else people[role])
-        check(client.get(url, headers=HX if page == "preview" else {}), status)
+        check(client.get(url, headers=HX if screen == "preview" else {}), status)
 
 
 @pytest.mark.parametrize("action", ["open", "delete", "close"])
