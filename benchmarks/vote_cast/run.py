@@ -297,6 +297,8 @@ def main() -> None:
         "baseline": ("baseline_app", 18081, str(base_file), "/bench/insert"),
         "cast": ("bench_app", 18082, str(cast_file), f"/bench/votes/{vote_id}/cast"),
         "app_floor": ("bench_app", 18082, str(cast_file), "/bench/floor"),
+        # The vote page's own cast view (the form a phone without JS posts; answers 302).
+        "cast_view": ("bench_app", 18082, str(cast_file), f"/c/BENCH/votes/{vote_id}/cast"),
     }
     procs: dict[int, subprocess.Popen] = {}  # one gunicorn per app (port)
     results: dict[str, list[dict]] = {name: [] for name in targets}
@@ -333,6 +335,7 @@ def main() -> None:
     base = statistics.mean(r["rps"] for r in results["baseline"])
     cast = statistics.mean(r["rps"] for r in results["cast"])
     app_floor = statistics.mean(r["rps"] for r in results["app_floor"])
+    cast_view = statistics.mean(r["rps"] for r in results["cast_view"])
     ratios = [
         c["rps"] / b["rps"] for b, c in zip(results["baseline"], results["cast"], strict=True)
     ]
@@ -348,6 +351,8 @@ def main() -> None:
         "app_floor_rps": round(app_floor, 1),
         "app_floor_ratio": round(app_floor / base, 3),
         "cast_vs_app_floor": round(cast / app_floor, 3),
+        "cast_view_rps": round(cast_view, 1),
+        "cast_view_ratio": round(cast_view / base, 3),
         "errors": errors,
         "ballots": ballots,
         "ballot_events": events,
@@ -360,7 +365,8 @@ def main() -> None:
         f"target ≥ 0.5; errors {errors}; {ballots} ballots, {events} log events, "
         f"at most {per_owner} ballot per owner\n"
         f"app floor (one INSERT through the whole app) {app_floor:.1f} req/s = "
-        f"{app_floor / base:.3f} of the baseline; casting = {cast / app_floor:.3f} of the app floor"
+        f"{app_floor / base:.3f} of the baseline; casting = {cast / app_floor:.3f} of the app floor\n"
+        f"the vote page's cast view {cast_view:.1f} req/s = {cast_view / base:.3f} of the baseline"
     )
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(summary, indent=2))
