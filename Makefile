@@ -33,7 +33,7 @@ translations: install
 
 # Re-extract msgids after changing code or templates, then translate the new zh_Hans entries.
 messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -o translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --ignore-dirs ".* node_modules" -o translations/messages.pot --no-location --sort-output .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 
 db: install

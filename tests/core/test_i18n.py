@@ -26,8 +26,13 @@ KEYWORDS = {
 def extracted_msgids() -> set[str]:
     method_map = [("participation/**.py", "python"), ("templates/**.html", "jinja2")]
     ids = set()
+    # Babel skips folders starting with "_" by default; templates/_macros holds strings too.
+    def directory_filter(path: str) -> bool:
+        name = Path(path).name
+        return not name.startswith(".") and name not in {"node_modules", ".venv"}
+
     for _filename, _lineno, message, _comments, _context in extract_from_dir(
-        str(ROOT), method_map=method_map, keywords=KEYWORDS
+        str(ROOT), method_map=method_map, keywords=KEYWORDS, directory_filter=directory_filter
     ):
         ids.add(message[0] if isinstance(message, tuple) else message)
     return ids
