@@ -26,6 +26,7 @@ KEYWORDS = {
 def extracted_msgids() -> set[str]:
     method_map = [("participation/**.py", "python"), ("templates/**.html", "jinja2")]
     ids = set()
+
     # Babel skips folders starting with "_" by default; templates/_macros holds strings too.
     def directory_filter(path: str) -> bool:
         name = Path(path).name
