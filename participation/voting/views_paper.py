@@ -8,12 +8,9 @@ a phone number), call the service and put its refusal next to the field it names
 from __future__ import annotations
 
 import re
-import secrets
-import time
 import unicodedata
-from pathlib import Path
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -26,6 +23,7 @@ from ..core.forms import show_domain_error
 from ..core.models import Building, Community, Entrance, Unit, User
 from ..core.privacy import mask_phone
 from ..core.sheets import UnreadableSheet, detect_format
+from ..core.staged import StagedSheets
 from ..extensions import db
 from . import services
 from .forms import CHOICE_LABELS, ApplyForm, ImportForm, PaperForm, ProxyForm, RevokeForm
@@ -202,50 +200,8 @@ def paper(code: str, vote_id: int):
 # ---------------------------------------------------------------------------------------------
 # Paper ballots from a sheet: upload → check (dry run) → apply
 
-UPLOAD_TTL = 24 * 3600
-TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
-SESSION_KEY = "ballot_uploads"
-
-
-def _upload_dir() -> Path:
-    path = Path(current_app.config["UPLOAD_FOLDER"]) / "ballots"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _store(vote: Vote, data: bytes, fmt: str) -> str:
-    folder = _upload_dir()
-    limit = time.time() - UPLOAD_TTL
-    for entry in folder.iterdir():  # sheets nobody applied
-        try:
-            if entry.stat().st_mtime < limit:
-                entry.unlink()
-        except OSError:
-            pass
-    token = secrets.token_urlsafe(24)
-    (folder / f"{token}.{fmt}").write_bytes(data)
-    uploads = dict(session.get(SESSION_KEY, {}))
-    uploads[token] = vote.id  # bound to this session and vote
-    session[SESSION_KEY] = dict(list(uploads.items())[-5:])
-    return token
-
-
-def _stored(vote: Vote, token: str) -> Path | None:
-    if not TOKEN_RE.match(token or "") or session.get(SESSION_KEY, {}).get(token) != vote.id:
-        return None
-    for fmt in ("csv", "xlsx"):
-        path = _upload_dir() / f"{token}.{fmt}"
-        if path.is_file():
-            return path
-    return None
-
-
-def _discard(token: str, path: Path | None) -> None:
-    if path is not None:
-        path.unlink(missing_ok=True)
-    uploads = dict(session.get(SESSION_KEY, {}))
-    if uploads.pop(token, None) is not None:
-        session[SESSION_KEY] = uploads
+# Sheets between their dry run and "Apply", bound to this session and vote.
+STAGED = StagedSheets("ballots", "ballot_uploads")
 
 
 @bp.route("/<int:vote_id>/import", methods=["GET", "POST"])
@@ -271,7 +227,11 @@ def import_sheet(code: str, vote_id: int):
                 flash(err.message, "error")
                 return redirect(vote_url(vote))
             db.session.rollback()  # a dry run: nothing to keep
-            token = _store(vote, data, fmt) if report.ok and report.rows > report.skipped else None
+            token = (
+                STAGED.store(vote.id, data, fmt)
+                if report.ok and report.rows > report.skipped
+                else None
+            )
             return render_template(
                 "voting/import_check.html",
                 vote=vote,
@@ -292,7 +252,7 @@ def import_apply(code: str, vote_id: int):
     if not form.validate_on_submit():
         abort(400)
     token = form.token.data or ""
-    path = _stored(vote, token)
+    path = STAGED.stored(vote.id, token)
     if path is None:
         flash(
             _("This upload has expired or was already imported. Please upload the sheet again."),
@@ -305,10 +265,10 @@ def import_apply(code: str, vote_id: int):
         )
     except DomainError as err:
         db.session.rollback()
-        _discard(token, path)
+        STAGED.discard(token, path)
         flash(err.message, "error")
         return redirect(vote_url(vote))
-    _discard(token, path)
+    STAGED.discard(token, path)
     if not report.ok:
         # Something changed since the check (an owner voted meanwhile): nothing was written.
         db.session.rollback()

@@ -3,21 +3,14 @@ spreadsheet: upload → dry-run preview → apply. Works without JavaScript."""
 
 from __future__ import annotations
 
-import re
-import secrets
-import time
-from pathlib import Path
-
 from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -46,15 +39,15 @@ from ..register_import import (
     template_xlsx,
 )
 from ..services import register as register_service
+from ..staged import StagedSheets
 
 bp = Blueprint("register", __name__, url_prefix="/c/<code>/register")
 
 PER_PAGE = 200  # units of one building per page: a tower block, not the whole community
 SHOW_ERRORS = 1000  # the preview lists at most this many row errors (the CLI prints all)
 SHOW_CHANGES = 500  # ... and this many changes of each kind
-TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
-UPLOAD_TTL = 24 * 3600  # an upload not applied within a day is deleted
-SESSION_KEY = "register_uploads"
+# Sheets between their dry run and "Apply", bound to this session and community.
+STAGED = StagedSheets("imports", "register_uploads")
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -153,53 +146,6 @@ def index(code: str):
 # Import: upload → preview → apply
 
 
-def _upload_dir() -> Path:
-    path = Path(current_app.config["UPLOAD_FOLDER"]) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _sweep(folder: Path) -> None:
-    """Delete uploads nobody applied. Any server may do it: the folder is shared."""
-    limit = time.time() - UPLOAD_TTL
-    for entry in folder.iterdir():
-        try:
-            if entry.suffix in (".csv", ".xlsx") and entry.stat().st_mtime < limit:
-                entry.unlink()
-        except OSError:
-            pass  # another server removed it first
-
-
-def _store(community_id: int, data: bytes, fmt: str) -> str:
-    folder = _upload_dir()
-    _sweep(folder)
-    token = secrets.token_urlsafe(24)
-    (folder / f"{token}.{fmt}").write_bytes(data)
-    # The token is bound to this session and community, so it cannot be replayed elsewhere.
-    uploads = dict(session.get(SESSION_KEY, {}))
-    uploads[token] = community_id
-    session[SESSION_KEY] = dict(list(uploads.items())[-5:])
-    return token
-
-
-def _stored(community_id: int, token: str) -> Path | None:
-    if not TOKEN_RE.match(token or "") or session.get(SESSION_KEY, {}).get(token) != community_id:
-        return None
-    for fmt in ("csv", "xlsx"):
-        path = _upload_dir() / f"{token}.{fmt}"
-        if path.is_file():
-            return path
-    return None
-
-
-def _discard(token: str, path: Path | None) -> None:
-    if path is not None:
-        path.unlink(missing_ok=True)
-    uploads = dict(session.get(SESSION_KEY, {}))
-    if uploads.pop(token, None) is not None:
-        session[SESSION_KEY] = uploads
-
-
 def _summary(plan: register_service.ImportPlan) -> str:
     return _(
         "The register is imported. New units: %(units_new)s · units updated: %(units_changed)s · new owners: %(owners_new)s · owners updated: %(owners_changed)s.",
@@ -244,7 +190,7 @@ def upload(code: str):
         else:
             plan = register_service.plan_import(comm, sheet)  # reads only
             # Only a sheet that can be applied is kept; the Apply button posts its token back.
-            token = _store(comm.id, data, fmt) if plan.ok and plan.has_changes else None
+            token = STAGED.store(comm.id, data, fmt) if plan.ok and plan.has_changes else None
             return _preview(comm, plan, filename, token)
     return render_template(
         "register/import.html", form=form, columns=_columns()
@@ -259,7 +205,7 @@ def apply(code: str):
     if not form.validate_on_submit():
         abort(400)
     token = form.token.data or ""
-    path = _stored(comm.id, token)
+    path = STAGED.stored(comm.id, token)
     if path is None:
         flash(
             _("This upload has expired or was already imported. Please upload the sheet again."),
@@ -273,12 +219,12 @@ def apply(code: str):
         )
         db.session.commit()
     except UnreadableSheet:
-        _discard(token, path)
+        STAGED.discard(token, path)
         flash(_("This upload could not be read again. Please upload the sheet again."), "error")
         return redirect(url_for("register.upload", code=code))
     except register_service.ImportRefused as err:
         db.session.rollback()
-        _discard(token, path)
+        STAGED.discard(token, path)
         return _preview(comm, err.plan, path.name, None), 400
     except IntegrityError:
         # Someone imported into the same community at the same moment.
@@ -288,7 +234,7 @@ def apply(code: str):
             "error",
         )
         return redirect(url_for("register.upload", code=code))
-    _discard(token, path)
+    STAGED.discard(token, path)
     flash(_summary(plan), "success")
     return redirect(url_for("register.index", code=code))
 
@@ -300,7 +246,7 @@ def discard(code: str):
     form = ApplyForm()
     if form.validate_on_submit():
         token = form.token.data or ""
-        _discard(token, _stored(comm.id, token))
+        STAGED.discard(token, STAGED.stored(comm.id, token))
         flash(_("The upload was discarded. Nothing was imported."), "success")
     return redirect(url_for("register.upload", code=code))
 
