@@ -3,10 +3,19 @@ security headers, htmx fragments."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
-from participation.core.models import AuditEntry, Message, Notice, ProjectStep, StepState
+from participation.core.models import (
+    AuditEntry,
+    Membership,
+    Message,
+    Notice,
+    ProjectStep,
+    StepState,
+)
 from tests import factories
 from tests.voting import helpers as voting_helpers
 
@@ -303,3 +312,41 @@ def test_user_with_only_a_waiting_link_sees_the_waiting_notice(client, db, commu
     assert resp.status_code == 200
     assert 'class="notice-box"' in resp.get_data(as_text=True)
     assert client.get("/c/T01/").status_code == 403
+
+
+def test_committee_resets_a_residents_password(client, db, community, committee, owner):
+    from participation.core.models import Residency
+
+    link = db.session.scalar(select(Residency).where(Residency.user_id == owner.id))
+    other = app_client(client)
+    other.login(owner)
+    client.login(committee)
+    resp = client.post(f"/c/T01/residents/{link.id}/password")
+    assert resp.status_code == 200
+    temporary = re.search(
+        r'class="big-code"[^>]*>([a-z0-9]{10})<', resp.get_data(as_text=True)
+    ).group(1)
+    # The old session is logged out; the one-time password works; the action is audited.
+    assert other.get("/me").status_code == 302
+    fresh = app_client(client)
+    assert fresh.post("/login", {"phone": owner.phone, "password": temporary}).status_code == 302
+    assert "user.password_reset" in db.session.scalars(select(AuditEntry.action)).all()
+
+
+def test_password_reset_refused_for_staff_and_other_communities(client, db, community, committee):
+    from participation.core.models import Residency
+
+    other = factories.community(db.session, code="T02", buildings=1, entrances=1, per_entrance=1)
+    outsider = factories.resident(db.session, other, "owner")
+    link = db.session.scalar(select(Residency).where(Residency.user_id == outsider.id))
+    client.login(committee)
+    assert client.post(f"/c/T01/residents/{link.id}/password").status_code == 404
+    # a committee member who is also a resident keeps their password
+    staff_home = factories.resident(db.session, community, "family")
+    db.session.add(Membership(user_id=staff_home.id, community_id=community.id, role="property"))
+    db.session.commit()
+    staff_link = db.session.scalar(select(Residency).where(Residency.user_id == staff_home.id))
+    before = staff_home.password_hash
+    client.post(f"/c/T01/residents/{staff_link.id}/password")
+    db.session.refresh(staff_home)
+    assert staff_home.password_hash == before

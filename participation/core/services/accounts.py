@@ -315,6 +315,29 @@ def revoke_invite(actor: Any, invite: Invite) -> None:
         audit.record(actor, "invite.revoke", community_id=invite.community_id, target=invite)
 
 
+def reset_password(actor: Any, community: Community, user: User) -> str:
+    """The committee resets a resident's forgotten password: a new one-time password, to hand
+    over in person, is returned once (never stored in clear); every session of the account is
+    logged out. Only for accounts linked to a home in this community, never for staff."""
+    linked = db.session.scalar(
+        select(Residency.id).where(
+            Residency.user_id == user.id,
+            Residency.community_id == community.id,
+            Residency.status != ResidencyStatus.REVOKED,
+        )
+    )
+    if linked is None or db.session.scalar(
+        select(Membership.id).where(Membership.user_id == user.id)
+    ):
+        raise DomainError(_("Only the password of a resident of this community can be reset here."))
+    temporary = "".join(secrets.choice(CODE_ALPHABET.lower() + "23456789") for _ in range(10))
+    user.password_hash = hash_password(temporary)
+    user.session_version += 1
+    audit.record(actor, "user.password_reset", community_id=community.id, target=user)
+    notify.send([user.id], notify.N_("Your password was reset by the committee."), params={})
+    return temporary
+
+
 def decide_residency(actor: Any, link: Residency, *, confirm: bool, reason: str = "") -> None:
     """Confirm a pending owner claim, or revoke any link (with a reason)."""
     if confirm:

@@ -67,6 +67,24 @@ def decide(code: str, link_id: int):
     )
 
 
+@bp.post("/residents/<int:link_id>/password")
+def reset_password(code: str, link_id: int):
+    comm = load_community(code)
+    permissions.require(current_user, "residency.manage", comm)
+    link = db.session.get(Residency, link_id)
+    if link is None or link.community_id != comm.id:
+        abort(404)
+    try:
+        temporary = accounts.reset_password(current_user, comm, link.user)
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return redirect(url_for("committee.residents", code=code))
+    # Shown once, on this page only: the committee hands it over in person.
+    return render_template("committee/password_reset.html", link=link, temporary=temporary)
+
+
 @bp.route("/project", methods=["GET", "POST"])
 def project(code: str):
     comm = load_community(code)
