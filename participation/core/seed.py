@@ -1153,6 +1153,7 @@ def seed_demo(*, rng_seed: int = 2026, now: datetime | None = None) -> SeedSumma
     # Feature packages append their steps to SEED_STEPS when their seed module is imported;
     # imported here, not at the top, because they import this module. Topics before votes.
     from ..consult import seed as _consult_seed  # noqa: F401
+    from ..plan import seed as _plan_seed  # noqa: F401
     from ..voting import seed as _voting_seed  # noqa: F401
 
     ctx = SeedContext(

@@ -17,6 +17,7 @@ BLUEPRINTS = [
     ("participation.api.views", "bp"),  # issue 3: /api/v1
     ("participation.consult.views", "bp"),  # issue 3: step 1 topics and discussion
     ("participation.voting.views", "bp"),  # issue 3: vote pages
+    ("participation.plan.views", "bp"),  # issue 4: step 2 renovation menu
 ]
 
 

@@ -1,0 +1,144 @@
+"""Menu pages: the community's renovation menu grouped by category (every member), and the
+committee's forms to edit, add, hide and show items. Every form posts, then redirects; errors
+are shown next to their field."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from ..core import permissions
+from ..core.context import load_community
+from ..core.errors import DomainError
+from ..core.forms import ConfirmForm
+from ..core.models import Community
+from ..extensions import db
+from . import permissions as _permissions  # noqa: F401  (registers the menu.* actions)
+from . import services
+from .forms import BASIS_LABELS, CATEGORY_LABELS, ItemForm
+from .models import MenuItem
+
+bp = Blueprint("plan", __name__, url_prefix="/c/<code>/plan")
+
+FIELDS = (
+    "category",
+    "name_zh",
+    "name_en",
+    "description_zh",
+    "description_en",
+    "cost_basis",
+    "cost_amount",
+    "residents_share",
+)
+
+
+def _ensure(comm: Community) -> None:
+    """Give the community its copy of the default menu the first time the menu is opened."""
+    try:
+        if services.ensure_menu(comm, current_user if current_user.is_authenticated else None):
+            db.session.commit()
+    except IntegrityError:  # another request copied it at the same moment
+        db.session.rollback()
+
+
+def _item(comm: Community, item_id: int) -> MenuItem:
+    item = db.session.get(MenuItem, item_id)
+    if item is None or item.community_id != comm.id:
+        abort(404)
+    return item
+
+
+def _values(form: ItemForm) -> dict:
+    return {name: getattr(form, name).data for name in FIELDS}
+
+
+def _apply_error(form: ItemForm, err: DomainError) -> None:
+    field = getattr(form, err.field or "name_zh", None) or form.name_zh
+    field.errors = [*field.errors, err.message]
+
+
+@bp.get("/menu")
+def menu(code: str):
+    comm = load_community(code)
+    permissions.require(current_user, "menu.view", comm)
+    _ensure(comm)
+    editor = permissions.can(current_user, "menu.edit", comm)
+    return render_template(
+        "plan/menu.html",
+        sections=services.menu_sections(comm, include_hidden=editor),
+        editor=editor,
+        lang=str(get_locale()),
+        categories=CATEGORY_LABELS,
+        bases=BASIS_LABELS,
+        confirm=ConfirmForm(),
+    )
+
+
+@bp.route("/menu/new", methods=["GET", "POST"])
+def new(code: str):
+    comm = load_community(code)
+    permissions.require(current_user, "menu.edit", comm)
+    form = ItemForm()
+    if request.method == "GET":
+        form.category.data = "improvement"
+    if form.validate_on_submit():
+        try:
+            item = services.add_item(current_user, comm, **_values(form))
+            db.session.commit()
+        except DomainError as err:
+            db.session.rollback()
+            _apply_error(form, err)
+        else:
+            flash(_("The item was added to the menu."), "success")
+            return redirect(url_for("plan.menu", code=code, _anchor=f"item-{item.id}"))
+    return render_template("plan/item_form.html", form=form, item=None)
+
+
+@bp.route("/menu/<int:item_id>/edit", methods=["GET", "POST"])
+def edit(code: str, item_id: int):
+    comm = load_community(code)
+    permissions.require(current_user, "menu.edit", comm)
+    item = _item(comm, item_id)
+    form = ItemForm(obj=item)
+    if request.method == "GET":
+        form.cost_amount.data = "" if item.cost_amount is None else f"{item.cost_amount:.2f}"
+    if form.validate_on_submit():
+        try:
+            changed = services.update_item(current_user, item, **_values(form))
+            db.session.commit()
+        except DomainError as err:
+            db.session.rollback()
+            _apply_error(form, err)
+        else:
+            if changed:
+                flash(_("The item was saved."), "success")
+            return redirect(url_for("plan.menu", code=code, _anchor=f"item-{item.id}"))
+    return render_template("plan/item_form.html", form=form, item=item)
+
+
+def _toggle(code: str, item_id: int, change, done: str):
+    comm = load_community(code)
+    permissions.require(current_user, "menu.edit", comm)
+    item = _item(comm, item_id)
+    try:
+        change(current_user, item)
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+    else:
+        flash(done, "success")
+    return redirect(url_for("plan.menu", code=code, _anchor=f"item-{item.id}"))
+
+
+@bp.post("/menu/<int:item_id>/hide")
+def hide(code: str, item_id: int):
+    return _toggle(code, item_id, services.hide_item, _("The item is hidden from residents."))
+
+
+@bp.post("/menu/<int:item_id>/show")
+def show(code: str, item_id: int):
+    return _toggle(code, item_id, services.show_item, _("The item is shown to residents again."))
