@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..core.timeutil import utcnow
+from ..core.timeutil import aware, utcnow
 from ..extensions import db
 from .menu_data import BASIC
 
@@ -84,3 +84,52 @@ class MenuItem(db.Model):
         if str(locale or "").startswith("en"):
             return self.description_en or self.description_zh
         return self.description_zh or self.description_en
+
+
+class ChoiceRound(db.Model):
+    """A household survey: each unit picks up to `max_picks` improvement or upgrade items
+    between `opens_at` and `closes_at` (or `closed_early_at`, when the committee closes it)."""
+
+    __tablename__ = "choice_round"
+    __table_args__ = (
+        CheckConstraint("max_picks BETWEEN 1 AND 10", name="max_picks_range"),
+        Index("ix_choice_round_community", "community_id", "opens_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"))
+    opens_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    closes_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    max_picks: Mapped[int] = mapped_column(Integer)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    closed_early_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def ends_at(self) -> datetime:
+        end = aware(self.closes_at)
+        if self.closed_early_at is not None:
+            end = min(end, aware(self.closed_early_at))
+        return end
+
+    def is_open(self, now: datetime | None = None) -> bool:
+        now = now or utcnow()
+        return aware(self.opens_at) <= now < self.ends_at
+
+    def is_closed(self, now: datetime | None = None) -> bool:
+        return (now or utcnow()) >= self.ends_at
+
+
+class HouseholdPick(db.Model):
+    """One item a household (unit) picked in a round; the household's answer is its set of
+    picks, replaced as a whole when it changes them."""
+
+    __tablename__ = "household_pick"
+    __table_args__ = (
+        UniqueConstraint("round_id", "unit_id", "menu_item_id", name="uq_household_pick"),
+        Index("ix_household_pick_round_item", "round_id", "menu_item_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("choice_round.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    menu_item_id: Mapped[int] = mapped_column(ForeignKey("menu_item.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

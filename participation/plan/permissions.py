@@ -16,3 +16,10 @@ register("menu.view", MEMBERS)
 register("menu.edit", {COMMITTEE})
 
 ACTIONS = ("menu.view", "menu.edit")
+
+# The household survey (survey.py): every member sees it, residents answer for their units
+# (checked by the service), the committee opens and closes rounds.
+register("survey.view", MEMBERS)
+register("survey.manage", {COMMITTEE})
+
+ACTIONS = (*ACTIONS, "survey.view", "survey.manage")

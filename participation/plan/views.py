@@ -4,7 +4,10 @@ are shown next to their field."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,10 +18,12 @@ from ..core.context import load_community
 from ..core.errors import DomainError
 from ..core.forms import ConfirmForm
 from ..core.models import Community
+from ..core.timeutil import utcnow
 from ..extensions import db
 from . import permissions as _permissions  # noqa: F401  (registers the menu.* actions)
-from . import services
+from . import services, survey
 from .forms import BASIS_LABELS, CATEGORY_LABELS, ItemForm
+from .menu_data import BASIC, CATEGORIES
 from .models import MenuItem
 
 bp = Blueprint("plan", __name__, url_prefix="/c/<code>/plan")
@@ -142,3 +147,92 @@ def hide(code: str, item_id: int):
 @bp.post("/menu/<int:item_id>/show")
 def show(code: str, item_id: int):
     return _toggle(code, item_id, services.show_item, _("The item is shown to residents again."))
+
+
+# ---------------------------------------------------------------------------------------------
+# The household survey
+
+
+# What datetime-local inputs send.
+LOCAL_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S")
+
+
+def _local_closing(text: str):
+    """A datetime-local value (the community's wall clock) as UTC, or None."""
+    text = (text or "").strip()
+    for fmt in LOCAL_FORMATS:
+        try:
+            local = datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+        zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
+        return local.replace(tzinfo=zone).astimezone(UTC)
+    return None
+
+
+def _survey_post(comm: Community, round_):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    action = request.form.get("action", "")
+    if action in ("open", "close"):
+        permissions.require(current_user, "survey.manage", comm)
+    try:
+        if action == "open":
+            closes_at = _local_closing(request.form.get("closes_at", ""))
+            survey.open_round(current_user, comm, closes_at, request.form.get("max_picks"))
+            done = _("The survey is open. Residents can now choose.")
+        elif action == "close":
+            if round_ is None:
+                abort(404)
+            survey.close_round(current_user, round_)
+            done = _("The survey is closed. The results are shown to residents.")
+        elif action == "save":
+            if round_ is None:
+                abort(404)
+            survey.set_picks(
+                current_user,
+                round_,
+                request.form.get("unit_id"),
+                request.form.getlist("items"),
+            )
+            done = _("Your choices were saved. You can change them until the survey closes.")
+        else:
+            abort(400)
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+    else:
+        flash(done, "success")
+    return redirect(url_for("plan.survey", code=comm.code))
+
+
+@bp.route("/survey", methods=["GET", "POST"], endpoint="survey")
+def survey_page(code: str):
+    comm = load_community(code)
+    permissions.require(current_user, "survey.view", comm)
+    round_ = survey.current_round(comm)
+    if request.method == "POST":
+        return _survey_post(comm, round_)
+    _ensure(comm)
+    manager = permissions.can(current_user, "survey.manage", comm)
+    now = utcnow()
+    is_open = round_ is not None and round_.is_open(now)
+    items = survey.pickable_items(comm) if is_open else []
+    homes = [
+        (unit, survey.picks_of(round_, unit.id))
+        for unit in (survey.homes_of(current_user, comm) if is_open else [])
+    ]
+    return render_template(
+        "plan/survey.html",
+        round=round_,
+        is_open=is_open,
+        manager=manager,
+        sections=[(c, [i for i in items if i.category == c]) for c in CATEGORIES if c != BASIC],
+        homes=homes,
+        turnout=survey.turnout(round_) if round_ is not None else None,
+        results=survey.results(round_) if round_ is not None and not is_open else None,
+        lang=str(get_locale()),
+        categories=CATEGORY_LABELS,
+        confirm=ConfirmForm(),
+    )
