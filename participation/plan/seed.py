@@ -13,11 +13,14 @@ Everything goes through the services at its moment of the story (participation.c
 
 from __future__ import annotations
 
+import random
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
 
 from ..consult.seed import acting_at
+from ..core.models import User
 from ..core.seed import JSXC, JSXC_TIMELINE, SEED_STEPS, XFL, XFL_TIMELINE, SeedContext
 from ..extensions import db
 from . import services
@@ -119,3 +122,75 @@ def seed_menus(ctx: SeedContext) -> None:
 
 
 SEED_STEPS.append(seed_menus)
+
+
+# What XFL's households asked for most at the step 1 meetings: weights for their picks.
+XFL_WISHES = {
+    "lift": 9,
+    "parking": 8,
+    "ebike_charging": 7,
+    "barrier_free": 6,
+    "greening": 5,
+    "lighting": 5,
+    "fitness": 4,
+    "insulation": 4,
+    "parcel_lockers": 3,
+    "elderly_care": 3,
+}
+
+
+def seed_survey(ctx: SeedContext) -> None:
+    """XFL's household survey: open for two weeks early in step 2, answered by about two thirds
+    of the homes with an account (up to 5 picks each), closed at its closing time. JSXC has none
+    yet (it is still in step 1)."""
+    from ..core.models import Residency, ResidencyStatus
+    from . import survey
+
+    xfl = ctx.communities[XFL]
+    chair = ctx.users["committee:XFL"]
+    opens, closes = (
+        ctx.at(XFL_TIMELINE["plan"][0] - 10, 9),
+        ctx.at(XFL_TIMELINE["plan"][0] - 24, 20),
+    )
+    with acting_at(ctx, opens):
+        round_ = survey.open_round(chair, xfl, closes, 5, now=opens)
+    pickable = {
+        i.key or f"custom-{i.id}": i.id
+        for i in db.session.scalars(
+            select(MenuItem).where(
+                MenuItem.community_id == xfl.id,
+                MenuItem.category != "basic",
+                MenuItem.hidden.is_(False),
+            )
+        )
+    }
+    keys = sorted(pickable)
+    weights = [XFL_WISHES.get(k, 1) for k in keys]
+    homes = db.session.execute(
+        select(Residency.unit_id, Residency.user_id)
+        .where(Residency.community_id == xfl.id, Residency.status == ResidencyStatus.ACTIVE)
+        .order_by(Residency.unit_id, Residency.id)
+    ).all()
+    # Its own generator, so adding the survey leaves the later steps' random story unchanged.
+    rng = random.Random(f"survey-{xfl.code}")
+    last_answer = closes - timedelta(days=1)
+    answered: set[int] = set()
+    for unit_id, user_id in homes:
+        if unit_id in answered or rng.random() > 0.66:
+            continue
+        answered.add(unit_id)
+        wanted: set[str] = set()
+        for _ in range(rng.randint(1, 5)):
+            wanted.add(rng.choices(keys, weights)[0])
+        user = db.session.get(User, user_id)
+        survey.set_picks(
+            user,
+            round_,
+            unit_id,
+            [pickable[k] for k in sorted(wanted)],
+            now=opens + (last_answer - opens) * rng.random(),
+        )
+    db.session.flush()
+
+
+SEED_STEPS.append(seed_survey)

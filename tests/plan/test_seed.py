@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from participation.core import seed
 from participation.core.models import AuditEntry, Community
@@ -41,3 +41,28 @@ def test_demo_menus(db):
     ).all()
     assert {e.action for e in entries} == {"menu.create", "menu.edit", "menu.add", "menu.hide"}
     assert all(aware(e.at) < NOW for e in entries)
+
+
+def test_demo_survey_is_closed_and_ranked(db):
+    from participation.plan import survey
+    from participation.plan.models import ChoiceRound, HouseholdPick
+
+    seed.seed_demo(now=NOW)
+    db.session.commit()
+    xfl = db.session.scalar(select(Community).where(Community.code == "XFL"))
+    round_ = db.session.scalar(select(ChoiceRound).where(ChoiceRound.community_id == xfl.id))
+    assert round_ is not None and not round_.is_open(NOW) and round_.max_picks == 5
+    result = survey.results(round_)
+    assert 0 < result.answered < result.units
+    picks = db.session.scalars(
+        select(HouseholdPick).where(HouseholdPick.round_id == round_.id)
+    ).all()
+    per_unit: dict[int, int] = {}
+    for p in picks:
+        per_unit[p.unit_id] = per_unit.get(p.unit_id, 0) + 1
+    assert len(per_unit) == result.answered and max(per_unit.values()) <= 5
+    assert sum(r.households for r in result.by_households) == len(picks)
+    # The households' most wished-for items lead the ranking.
+    assert result.by_households[0].item.key in {"lift", "parking", "ebike_charging"}
+    # Only JSXC's menu exists: no survey there yet.
+    assert db.session.scalar(select(func.count()).select_from(ChoiceRound)) == 1
