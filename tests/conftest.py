@@ -8,7 +8,7 @@ import re
 from decimal import Decimal
 
 import pytest
-from flask import g
+from flask import g, request_started
 from sqlalchemy import text
 
 from participation import create_app
@@ -17,6 +17,10 @@ from participation.extensions import db as _db
 from tests import factories
 
 ON_POSTGRES = os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql")
+
+
+def _clear_g(sender, **extra) -> None:
+    g.__dict__.clear()
 
 
 @pytest.fixture(scope="session")
@@ -28,8 +32,9 @@ def app(tmp_path_factory):
     )
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url, UPLOAD_FOLDER=str(uploads))
     # Tests hold an app context open (for db.session), and Flask then shares that context's `g`
-    # with every request they make; a real server starts each request with an empty `g`.
-    app.before_request_funcs.setdefault(None, []).insert(0, lambda: g.__dict__.clear())
+    # (logged-in user, CSRF token, roles cache) with every request they make; a real server
+    # starts each request with an empty `g`. Cleared at the earliest point of each request.
+    request_started.connect(_clear_g, app)
     with app.app_context():
         _db.drop_all()
         _db.create_all()

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from ..core import permissions
 from ..core.context import load_community
 from ..core.errors import DomainError
-from ..core.forms import ConfirmForm
+from ..core.forms import ConfirmForm, show_domain_error
 from ..core.htmx import is_htmx, render_page
 from ..core.models import Community
 from ..core.timeutil import aware, utcnow
@@ -153,11 +153,6 @@ def detail(code: str, topic_id: int):
     return _detail(comm, topic)
 
 
-def _apply_error(form, err: DomainError, default: str) -> None:
-    field = getattr(form, err.field or default, None) or getattr(form, default)
-    field.errors = [*field.errors, err.message]
-
-
 def _topic_form(comm: Community, topic: Topic | None):
     form = TopicForm(obj=topic)
     if request.method == "GET" and topic is None:
@@ -188,7 +183,7 @@ def _topic_form(comm: Community, topic: Topic | None):
         except DomainError as err:
             db.session.rollback()
             delete_stored(services.stored_names(added))
-            _apply_error(form, err, "attachments" if isinstance(err, UploadError) else "title")
+            show_domain_error(form, err, "attachments" if isinstance(err, UploadError) else "title")
         except Exception:
             db.session.rollback()
             delete_stored(services.stored_names(added))
@@ -321,7 +316,7 @@ def _save_comment(comm: Community, topic: Topic, form: CommentForm, parent: Comm
             db.session.commit()
         except DomainError as err:
             db.session.rollback()
-            _apply_error(form, err, "body")
+            show_domain_error(form, err, "body")
         else:
             if is_htmx():
                 fresh = type(form)(prefix=form._prefix.rstrip("-"), formdata=None)
@@ -375,7 +370,7 @@ def report(code: str, topic_id: int, comment_id: int):
         except DomainError as err:
             db.session.rollback()
             if err.field:
-                _apply_error(form, err, "reason")
+                show_domain_error(form, err, "reason")
             else:
                 flash(err.message, "error")
                 return redirect(_back(comm, topic, item))
@@ -403,7 +398,7 @@ def hide(code: str, topic_id: int, comment_id: int):
         except DomainError as err:
             db.session.rollback()
             if err.field:
-                _apply_error(form, err, "reason_code")
+                show_domain_error(form, err, "reason_code")
             else:
                 flash(err.message, "error")
                 return redirect(_back(comm, topic, item))

@@ -31,9 +31,12 @@ class ConfirmForm(FlaskForm):
     """A bare form for buttons that change state: it carries the CSRF token."""
 
 
-def show_domain_error(form: FlaskForm, err: DomainError) -> None:
-    """Put a service's refusal next to the field it concerns, or flash it for the whole form."""
+def show_domain_error(form: FlaskForm, err: DomainError, default: str | None = None) -> None:
+    """Put a service's refusal next to the field it concerns (or the `default` field when it
+    names none the form has), else flash it for the whole form."""
     target = getattr(form, err.field, None) if err.field else None
+    if target is None and default is not None:
+        target = getattr(form, default)
     if target is not None:
         target.errors = (
             [*target.errors, err.message] if isinstance(target.errors, list) else [err.message]

@@ -69,19 +69,7 @@ XFL_HIDDEN = ("kindergarten",)
 
 
 def _values(item: MenuItem, **changes) -> dict:
-    values = {
-        name: getattr(item, name)
-        for name in (
-            "category",
-            "name_zh",
-            "name_en",
-            "description_zh",
-            "description_en",
-            "cost_basis",
-            "cost_amount",
-            "residents_share",
-        )
-    }
+    values = {name: getattr(item, name) for name in services.EDITABLE_FIELDS}
     values.update(changes)
     return values
 

@@ -152,6 +152,19 @@ class ItemFields:
     residents_share: bool
 
 
+# What the committee edits on an item (the keyword arguments of add_item and update_item).
+EDITABLE_FIELDS = (
+    "category",
+    "name_zh",
+    "name_en",
+    "description_zh",
+    "description_en",
+    "cost_basis",
+    "cost_amount",
+    "residents_share",
+)
+
+
 def _fields(
     *,
     category: Any,

@@ -4,10 +4,7 @@ are shown next to their field."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
-
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -16,9 +13,9 @@ from sqlalchemy.exc import IntegrityError
 from ..core import permissions
 from ..core.context import load_community
 from ..core.errors import DomainError
-from ..core.forms import ConfirmForm
+from ..core.forms import ConfirmForm, show_domain_error
 from ..core.models import Community
-from ..core.timeutil import utcnow
+from ..core.timeutil import parse_wall, utcnow
 from ..extensions import db
 from . import permissions as _permissions  # noqa: F401  (registers the menu.* actions)
 from . import services, survey
@@ -27,17 +24,6 @@ from .menu_data import BASIC, CATEGORIES
 from .models import MenuItem
 
 bp = Blueprint("plan", __name__, url_prefix="/c/<code>/plan")
-
-FIELDS = (
-    "category",
-    "name_zh",
-    "name_en",
-    "description_zh",
-    "description_en",
-    "cost_basis",
-    "cost_amount",
-    "residents_share",
-)
 
 
 def _ensure(comm: Community) -> None:
@@ -57,12 +43,7 @@ def _item(comm: Community, item_id: int) -> MenuItem:
 
 
 def _values(form: ItemForm) -> dict:
-    return {name: getattr(form, name).data for name in FIELDS}
-
-
-def _apply_error(form: ItemForm, err: DomainError) -> None:
-    field = getattr(form, err.field or "name_zh", None) or form.name_zh
-    field.errors = [*field.errors, err.message]
+    return {name: getattr(form, name).data for name in services.EDITABLE_FIELDS}
 
 
 @bp.get("/menu")
@@ -95,7 +76,7 @@ def new(code: str):
             db.session.commit()
         except DomainError as err:
             db.session.rollback()
-            _apply_error(form, err)
+            show_domain_error(form, err, "name_zh")
         else:
             flash(_("The item was added to the menu."), "success")
             return redirect(url_for("plan.menu", code=code, _anchor=f"item-{item.id}"))
@@ -116,7 +97,7 @@ def edit(code: str, item_id: int):
             db.session.commit()
         except DomainError as err:
             db.session.rollback()
-            _apply_error(form, err)
+            show_domain_error(form, err, "name_zh")
         else:
             if changed:
                 flash(_("The item was saved."), "success")
@@ -153,23 +134,6 @@ def show(code: str, item_id: int):
 # The household survey
 
 
-# What datetime-local inputs send.
-LOCAL_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S")
-
-
-def _local_closing(text: str):
-    """A datetime-local value (the community's wall clock) as UTC, or None."""
-    text = (text or "").strip()
-    for fmt in LOCAL_FORMATS:
-        try:
-            local = datetime.strptime(text, fmt)
-        except ValueError:
-            continue
-        zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
-        return local.replace(tzinfo=zone).astimezone(UTC)
-    return None
-
-
 def _survey_post(comm: Community, round_):
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -178,7 +142,7 @@ def _survey_post(comm: Community, round_):
         permissions.require(current_user, "survey.manage", comm)
     try:
         if action == "open":
-            closes_at = _local_closing(request.form.get("closes_at", ""))
+            closes_at = parse_wall(request.form.get("closes_at", ""))
             survey.open_round(current_user, comm, closes_at, request.form.get("max_picks"))
             done = _("The survey is open. Residents can now choose.")
         elif action == "close":

@@ -21,6 +21,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
+from ..core.timeutil import LOCAL_FORMATS
 from .rules import Base, Comparison, RuleKind
 
 # What each choice is called on buttons, lists and notices. A symbol goes with each word, so
@@ -61,8 +62,6 @@ RULE_HINTS = {
     ),
 }
 
-# What datetime-local inputs send (the first is also how a value is written back).
-LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 
 SCOPE_LABELS = {
     "community": _l("The whole community"),

@@ -7,10 +7,9 @@ to UTC, scope, rule), call it and put its refusal next to the field it names."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -23,7 +22,7 @@ from ..core.errors import DomainError
 from ..core.forms import ConfirmForm, show_domain_error
 from ..core.htmx import is_htmx
 from ..core.models import Building, Community, Entrance
-from ..core.timeutil import aware, utcnow
+from ..core.timeutil import local_zone, utc_to_wall, utcnow, wall_to_utc
 from ..extensions import db
 from . import services
 from .forms import (
@@ -60,23 +59,6 @@ def committee_vote(code: str, vote_id: int, action: str):
 def _require_form() -> None:
     if not ConfirmForm().validate_on_submit():
         abort(400)
-
-
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
-
-
-def to_utc(local: datetime | None) -> datetime | None:
-    """A datetime-local value (the community's wall clock) as UTC."""
-    if local is None:
-        return None
-    return local.replace(tzinfo=_zone()).astimezone(UTC)
-
-
-def to_local(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return aware(value).astimezone(_zone()).replace(tzinfo=None, second=0, microsecond=0)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -157,8 +139,8 @@ def _values(form: VoteForm) -> dict:
         "custom": custom,
         "scope_kind": kind,
         "scope_ids": ids,
-        "opens_at": to_utc(form.opens_at.data),
-        "closes_at": to_utc(form.closes_at.data),
+        "opens_at": wall_to_utc(form.opens_at.data),
+        "closes_at": wall_to_utc(form.closes_at.data),
         "turnout_public": bool(form.turnout_public.data),
         "auto_open": bool(form.auto_open.data),
         "result_notice_days": form.result_notice_days.data,
@@ -180,8 +162,8 @@ def _fill(form: VoteForm, vote: Vote) -> None:
         form.approval_base.data = vote.approval_base
         if vote.quorum_num is not None:
             form.quorum.data = f"{vote.quorum_num}/{vote.quorum_den}"
-    form.opens_at.data = to_local(vote.opens_at)
-    form.closes_at.data = to_local(vote.closes_at)
+    form.opens_at.data = utc_to_wall(vote.opens_at)
+    form.closes_at.data = utc_to_wall(vote.closes_at)
     form.auto_open.data = vote.auto_open
     form.turnout_public.data = vote.turnout_public
     form.result_notice_days.data = vote.result_notice_days
@@ -192,7 +174,7 @@ def _defaults(form: VoteForm, topic: Topic | None) -> None:
     closing 7 days later at 20:00."""
     now = utcnow()
     start = max(now, topic.notice_ends_at or now) if topic is not None else now
-    local = to_local(start)
+    local = utc_to_wall(start)
     if local.minute or start > now:
         local = local.replace(minute=0) + timedelta(hours=1)
     form.opens_at.data = local
@@ -253,7 +235,7 @@ def _vote_form(comm: Community, vote: Vote | None):
         notice_ends=ends if topic and (ends := topic.notice_ends_at) and ends > utcnow() else None,
         electorate=_preview(comm, kind, ids),
         period=(services.config("VOTE_MIN_DAYS"), services.config("VOTE_MAX_DAYS")),
-        zone=str(_zone()),
+        zone=str(local_zone()),
     ), 400 if form.errors else 200
 
 

@@ -4,27 +4,12 @@ and topics in each state."""
 from __future__ import annotations
 
 import pytest
-from flask import g, request_started
 
 from participation.core.models import Unit
 from tests import factories
 from tests.conftest import FormClient
 
 from .helpers import make_topic
-
-
-@pytest.fixture(autouse=True)
-def _fresh_g_per_request(app):
-    """One app context stays open for a test, and Flask reuses its `g` for the test's requests;
-    a real server has a fresh `g` (roles cache, logged-in user) per request."""
-
-    def clear(sender, **extra):
-        for key in list(vars(g)):
-            delattr(g, key)
-
-    request_started.connect(clear, app)
-    yield
-    request_started.disconnect(clear, app)
 
 
 @pytest.fixture()

@@ -3,21 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from flask import g, request_started
 
 from participation.core.models import Unit
 from tests import factories
-
-
-@pytest.fixture(autouse=True)
-def _fresh_g_per_request(app):
-    def clear(sender, **extra):
-        for key in list(vars(g)):
-            delattr(g, key)
-
-    request_started.connect(clear, app)
-    yield
-    request_started.disconnect(clear, app)
 
 
 @pytest.fixture()
