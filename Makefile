@@ -33,8 +33,8 @@ translations: install
 
 # Re-extract msgids after changing code or templates, then translate the new zh_Hans entries.
 messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --ignore-dirs ".* node_modules" -o translations/messages.pot --no-location --sort-output .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+	flock translations/.lock $(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --ignore-dirs ".* node_modules" -o translations/messages.pot --no-location --sort-output .
+	flock translations/.lock $(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 
 db: install
 	$(FLASK) db upgrade
