@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app app
 HTMX   := static/vendor/htmx.min.js
 
-.PHONY: run install assets translations messages db seed test test-fast test-pg test-e2e lint format browser clean
+.PHONY: run install assets translations messages db seed test test-fast test-pg test-e2e test-hostile lint format browser clean prod-check page-quality
 
 run: install assets translations db seed
 	$(FLASK) run --host 127.0.0.1 --port 5000
@@ -22,7 +22,7 @@ install: $(VENV)/.installed
 
 # htmx from the npm registry, pinned in package-lock.json; copied, never committed.
 $(HTMX): package.json package-lock.json
-	npm ci --no-audit --no-fund --silent
+	npm ci --omit=dev --no-audit --no-fund --silent
 	mkdir -p static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js $(HTMX)
 
@@ -72,6 +72,22 @@ test-pg: install assets translations
 
 test-e2e: install assets translations browser
 	$(BIN)/pytest -m e2e tests/e2e
+
+# Hostile input at full strength: 1,000 generated inputs per form, query string and the API
+# (`make test` runs tests/hostile with 20 each). HOSTILE_EXAMPLES=… to change.
+test-hostile: install assets translations
+	HOSTILE_EXAMPLES=$${HOSTILE_EXAMPLES:-1000} $(BIN)/pytest tests/hostile -q
+
+# Production setup checked locally: gunicorn (deploy/gunicorn.conf.py) on PostgreSQL with Redis,
+# its own database gongjian_prodcheck, a smoke test, then backup and restore compared.
+prod-check: install assets translations
+	$(BIN)/python deploy/prod_check.py
+
+# Lighthouse (mobile) on every resident page and the Nu HTML checker on every page of the demo.
+# Lighthouse is a devDependency (package.json), installed here only: `make assets` omits it.
+page-quality: install assets translations browser
+	test -x node_modules/.bin/lighthouse || npm install --no-audit --no-fund --silent
+	$(BIN)/python tools/page_quality.py
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor instance/*.db

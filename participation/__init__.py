@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from .config import INSTANCE, ROOT, Config
+from .config import DEV_SECRET_KEY, INSTANCE, ROOT, Config
 
 
 def create_app(config: type | dict[str, Any] | None = None, **overrides: Any) -> Flask:
@@ -33,9 +33,14 @@ def create_app(config: type | dict[str, Any] | None = None, **overrides: Any) ->
         not app.debug
         and not app.testing
         and os.environ.get("FLASK_ENV") == "production"
-        and app.config["SECRET_KEY"] == Config.SECRET_KEY
+        and app.config["SECRET_KEY"] in (DEV_SECRET_KEY, "")
     ):
         raise RuntimeError("set SECRET_KEY in production")
+    if app.config.get("PROXY_COUNT"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     os.makedirs(app.instance_path, exist_ok=True)
     os.makedirs(app.config["UPLOAD_FOLDER"], exist_ok=True)
 

@@ -47,3 +47,6 @@ def init_app(app: Flask) -> None:
     from .voting import cli as voting_cli  # issue 3: import-ballots, close-due-votes, remind-votes
 
     voting_cli.init_app(app)
+    from .build import cli as build_cli  # issue 6: process-issue-deadlines
+
+    build_cli.init_app(app)

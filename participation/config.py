@@ -16,9 +16,12 @@ def _bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+DEV_SECRET_KEY = "dev-only-not-secret"
+
+
 class Config:
     # A development key only: production must set SECRET_KEY (checked in create_app).
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE / 'gongjian.db'}"
     )
@@ -26,6 +29,7 @@ class Config:
     # Flask-Limiter: memory by default; production points this at Redis.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "gongjian")
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
     # Cookies are Secure only when served over HTTPS (set HTTPS=1 behind a TLS proxy).
     HTTPS = _bool("HTTPS", False)
@@ -45,6 +49,15 @@ class Config:
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "10")) * 1024 * 1024
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
     SEED_DEMO = _bool("SEED_DEMO", False)
+    # Reverse proxies in front of the app (nginx: 1). Their X-Forwarded-For/-Proto/-Host are
+    # trusted that many hops deep, so rate limits count the resident's address, not the proxy's.
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+    # Flask-Compress: pages and JSON compressed by the app (brotli for browsers, else gzip), so
+    # the transfer sizes hold behind any proxy. COMPRESS=0 when the proxy compresses instead.
+    COMPRESS_REGISTER = _bool("COMPRESS", True)
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_BR_LEVEL = 5
+    COMPRESS_MIN_SIZE = 500
     TESTING = False
 
 

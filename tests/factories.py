@@ -109,3 +109,67 @@ def resident(
     )
     session.commit()
     return u
+
+
+# --- issue 5: step 3 (pledges) ----------------------------------------------------------------
+
+
+def current_step(session: Session, comm: Community, key: str) -> None:
+    """Make `key` the community's current step: the ones before it done, later ones pending."""
+    from participation.core.models import StepState
+    from participation.core.timeutil import utcnow
+
+    project = ensure_project(comm)
+    keys = [s.key for s in project.steps]
+    for step in project.steps:
+        before = keys.index(step.key) < keys.index(key)
+        step.state = (
+            StepState.DONE if before else StepState.ACTIVE if step.key == key else StepState.PENDING
+        )
+        step.started_at = utcnow() if step.state != StepState.PENDING else None
+        step.finished_at = utcnow() if before else None
+    session.commit()
+
+
+def adopted_plan(
+    session: Session,
+    comm: Community,
+    sources: dict[str, str] | None = None,
+    cost: str | None = None,
+):
+    """An adopted plan (status stored as adopted) with one line costing `cost` (the sum of the
+    sources by default) and its funding sources in yuan."""
+    from participation.core.timeutil import utcnow
+    from participation.plan.models import Plan, PlanLine, PlanSource, PlanStatus
+
+    sources = sources or {
+        "government_subsidy": "500000.00",
+        "reward": "20000.00",
+        "residents": "64400.00",
+    }
+    total = Decimal(cost) if cost is not None else sum(Decimal(v) for v in sources.values())
+    plan = Plan(
+        community_id=comm.id,
+        version=1,
+        title="幸福里改造方案",
+        status=PlanStatus.ADOPTED,
+        decided_at=utcnow(),
+    )
+    session.add(plan)
+    session.flush()
+    session.add(
+        PlanLine(
+            plan_id=plan.id,
+            position=1,
+            category="basic",
+            name_zh="外墙保温",
+            name_en="Wall insulation",
+            quantity=Decimal(1),
+            unit_cost=total,
+            cost=total,
+        )
+    )
+    for kind, amount in sources.items():
+        session.add(PlanSource(plan_id=plan.id, source=kind, amount=Decimal(amount)))
+    session.commit()
+    return plan

@@ -26,6 +26,8 @@ app = create_app(
         "SECRET_KEY": os.environ["BENCH_SECRET_KEY"],
     }
 )
+with app.app_context():  # gunicorn --preload forks the workers from here: no shared connection
+    db.engine.dispose()
 
 
 @app.post("/bench/votes/<int:vote_id>/cast")

@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import re
+import resource
 import signal
 import socket
 import statistics
@@ -225,6 +226,9 @@ def serve(module: str, port: int, url: str, workers: int) -> subprocess.Popen:
         "-m",
         "gunicorn",
         "--no-control-socket",
+        # The app is imported once, before the port opens, and the workers fork from it: none
+        # is still importing (seconds on a loaded machine) while wrk measures.
+        "--preload",
         "--workers",
         str(workers),
         "--bind",
@@ -248,6 +252,43 @@ def stop(proc: subprocess.Popen) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_ticks(pid: int) -> tuple[int, int] | None:
+    """(process group, utime + stime in clock ticks) of a process, None if it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rindex(")") + 2 :].split()  # after "pid (comm) "
+    return int(fields[2]), int(fields[11]) + int(fields[12])
+
+
+def cpu_snapshot(pgid: int, db_pids: set[int]) -> dict[int, int]:
+    """CPU ticks used so far by the gunicorn under test (its process group: master and
+    workers) and by the PostgreSQL backends serving the benchmark's database."""
+    ticks: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            got = _cpu_ticks(int(entry))
+            if got and (got[0] == pgid or int(entry) in db_pids):
+                ticks[int(entry)] = got[1]
+    return ticks
+
+
+def backend_pids(url: str) -> set[int]:
+    import psycopg
+
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+        ).fetchall()
+    return {r[0] for r in rows}
+
+
 def wrk(
     port: int, lines_file: str, path: str, seconds: int, threads: int, connections: int
 ) -> dict:
@@ -264,11 +305,38 @@ def wrk(
         str(threads),
         path,
     ]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     result = json.loads(re.search(r"^RESULT (.*)$", out, re.M).group(1))
     result["rps"] = rps
+    result["wrk_cpu_s"] = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     return result
+
+
+def measure(
+    proc: subprocess.Popen, url: str, port: int, lines: str, path: str, args: argparse.Namespace
+) -> dict:
+    """wrk against one route, with the CPU time the whole request path used (gunicorn's
+    processes, the PostgreSQL backends, wrk): CPU ms per request does not depend on what else
+    the machine runs, unlike requests/s; on a machine of its own, throughput ≈ CPUs / that."""
+    db_pids = backend_pids(url)
+    start = cpu_snapshot(proc.pid, db_pids)
+    r = wrk(port, lines, path, args.duration, args.threads, args.connections)
+    db_pids |= backend_pids(url)
+    end = cpu_snapshot(proc.pid, db_pids)
+    used = {pid: (t - start.get(pid, 0)) / TICK for pid, t in end.items()}
+    db_s = sum(v for pid, v in used.items() if pid in db_pids)
+    app_s = sum(used.values()) - db_s
+    n = max(r["requests"], 1)
+    r["cpu_ms_per_request"] = round((app_s + db_s + r["wrk_cpu_s"]) * 1000 / n, 3)
+    r["cpu_ms_split"] = {
+        "gunicorn": round(app_s * 1000 / n, 3),
+        "postgres": round(db_s * 1000 / n, 3),
+        "wrk": round(r["wrk_cpu_s"] * 1000 / n, 3),
+    }
+    return r
 
 
 def main() -> None:
@@ -293,12 +361,14 @@ def main() -> None:
     cast_file.write_text("\n".join(cast_lines) + "\n")
     base_file.write_text("\n".join(baseline_lines) + "\n")
 
+    # Each round measures the baseline first and the vote page's view right after it: on a
+    # shared, noisy machine the per-round ratios (and their median) are the figures to trust.
     targets = {
         "baseline": ("baseline_app", 18081, str(base_file), "/bench/insert"),
-        "cast": ("bench_app", 18082, str(cast_file), f"/bench/votes/{vote_id}/cast"),
-        "app_floor": ("bench_app", 18082, str(cast_file), "/bench/floor"),
         # The vote page's own cast view (the form a phone without JS posts; answers 302).
         "cast_view": ("bench_app", 18082, str(cast_file), f"/c/BENCH/votes/{vote_id}/cast"),
+        "cast": ("bench_app", 18082, str(cast_file), f"/bench/votes/{vote_id}/cast"),
+        "app_floor": ("bench_app", 18082, str(cast_file), "/bench/floor"),
     }
     procs: dict[int, subprocess.Popen] = {}  # one gunicorn per app (port)
     results: dict[str, list[dict]] = {name: [] for name in targets}
@@ -310,12 +380,13 @@ def main() -> None:
             wrk(port, lines, path, 3, args.threads, args.connections)
         for round_no in range(1, args.rounds + 1):
             for name, (_module, port, lines, path) in targets.items():
-                r = wrk(port, lines, path, args.duration, args.threads, args.connections)
+                r = measure(procs[port], url, port, lines, path, args)
                 results[name].append(r)
                 log(
-                    f"round {round_no} {name:8s} {r['rps']:8.1f} req/s  p50 {r['p50_ms']:.1f} ms"
-                    f"  p99 {r['p99_ms']:.1f} ms  non-2xx {r['non2xx']}  socket errors "
-                    f"{r['socket_errors']}"
+                    f"round {round_no} {name:9s} {r['rps']:8.1f} req/s  p50 {r['p50_ms']:.1f} ms"
+                    f"  p99 {r['p99_ms']:.1f} ms  CPU {r['cpu_ms_per_request']:.2f} ms/request"
+                    f" {r['cpu_ms_split']}"
+                    f"  non-2xx {r['non2xx']}  socket errors {r['socket_errors']}"
                 )
     finally:
         for proc in procs.values():
@@ -336,9 +407,24 @@ def main() -> None:
     cast = statistics.mean(r["rps"] for r in results["cast"])
     app_floor = statistics.mean(r["rps"] for r in results["app_floor"])
     cast_view = statistics.mean(r["rps"] for r in results["cast_view"])
-    ratios = [
-        c["rps"] / b["rps"] for b, c in zip(results["baseline"], results["cast"], strict=True)
-    ]
+
+    def per_round(name: str) -> list[float]:
+        return [
+            r["rps"] / b["rps"] for b, r in zip(results["baseline"], results[name], strict=True)
+        ]
+
+    def cpu_ratio(name: str) -> float:
+        """Baseline CPU per request over this route's, median over the rounds."""
+        return statistics.median(
+            b["cpu_ms_per_request"] / r["cpu_ms_per_request"]
+            for b, r in zip(results["baseline"], results[name], strict=True)
+        )
+
+    ratios, view_ratios, floor_ratios = (
+        per_round("cast"),
+        per_round("cast_view"),
+        per_round("app_floor"),
+    )
     errors = sum(r["non2xx"] + r["socket_errors"] for rs in results.values() for r in rs)
     summary = {
         "owners": args.owners,
@@ -348,25 +434,45 @@ def main() -> None:
         "cast_rps": round(cast, 1),
         "ratio": round(cast / base, 3),
         "ratio_per_round": [round(r, 3) for r in ratios],
+        "ratio_median": round(statistics.median(ratios), 3),
         "app_floor_rps": round(app_floor, 1),
         "app_floor_ratio": round(app_floor / base, 3),
+        "app_floor_ratio_median": round(statistics.median(floor_ratios), 3),
         "cast_vs_app_floor": round(cast / app_floor, 3),
         "cast_view_rps": round(cast_view, 1),
         "cast_view_ratio": round(cast_view / base, 3),
+        "cast_view_ratio_per_round": [round(r, 3) for r in view_ratios],
+        "cast_view_ratio_median": round(statistics.median(view_ratios), 3),
+        "cpu_ms_per_request_median": {
+            name: round(statistics.median(r["cpu_ms_per_request"] for r in rs), 3)
+            for name, rs in results.items()
+        },
+        "cpu_ratio_median": {
+            name: round(cpu_ratio(name), 3) for name in ("cast_view", "cast", "app_floor")
+        },
         "errors": errors,
         "ballots": ballots,
         "ballot_events": events,
         "max_ballots_per_owner": per_owner,
         "rounds": results,
     }
+
+    def rounds(values: list[float]) -> str:
+        return ", ".join(f"{r:.3f}" for r in values)
+
     log(
-        f"\nbaseline (one INSERT) {base:.1f} req/s; casting a ballot {cast:.1f} req/s; "
-        f"ratio {cast / base:.3f} (per round {', '.join(f'{r:.3f}' for r in ratios)}); "
-        f"target ≥ 0.5; errors {errors}; {ballots} ballots, {events} log events, "
-        f"at most {per_owner} ballot per owner\n"
+        f"\nbaseline (one INSERT) {base:.1f} req/s; target ≥ 0.5 of it; errors {errors}; "
+        f"{ballots} ballots, {events} log events, at most {per_owner} ballot per owner\n"
+        f"the vote page's cast view {cast_view:.1f} req/s = {cast_view / base:.3f} of the "
+        f"baseline (per round {rounds(view_ratios)}; median "
+        f"{statistics.median(view_ratios):.3f})\n"
+        f"casting through the engine (bench route) {cast:.1f} req/s = {cast / base:.3f} "
+        f"(per round {rounds(ratios)}; median {statistics.median(ratios):.3f})\n"
         f"app floor (one INSERT through the whole app) {app_floor:.1f} req/s = "
-        f"{app_floor / base:.3f} of the baseline; casting = {cast / app_floor:.3f} of the app floor\n"
-        f"the vote page's cast view {cast_view:.1f} req/s = {cast_view / base:.3f} of the baseline"
+        f"{app_floor / base:.3f} of the baseline (median {statistics.median(floor_ratios):.3f})\n"
+        f"CPU per request (gunicorn + PostgreSQL + wrk), baseline / route, median: cast view "
+        f"{cpu_ratio('cast_view'):.3f}, engine {cpu_ratio('cast'):.3f}, app floor "
+        f"{cpu_ratio('app_floor'):.3f}"
     )
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(summary, indent=2))

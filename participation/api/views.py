@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, jsonify, request
 from flask_login import current_user
 
 from ..core.permissions import CITY, COMMITTEE, roles_for
@@ -30,6 +30,25 @@ def _error(status: int, message: str):
 @bp.errorhandler(404)
 def _not_found(_exc):
     return _error(404, "not found")
+
+
+@bp.record_once
+def _json_errors_under_api(state) -> None:
+    """A URL under /api/v1 that matches no rule (e.g. an id beyond the database's integer, which
+    the bounded <int:> converter refuses) never reaches this blueprint, so the app's HTML error
+    page would answer it: answer JSON there too, and leave other pages to the app's handler."""
+    from werkzeug.exceptions import MethodNotAllowed, NotFound
+
+    app = state.app
+    for code, exc in ((404, NotFound), (405, MethodNotAllowed)):
+        page = app.error_handler_spec[None][code].get(exc)
+
+        def handler(e, code=code, page=page):
+            if request.path.startswith(f"{bp.url_prefix}/") or page is None:
+                return _error(code, "not found" if code == 404 else "method not allowed")
+            return page(e)
+
+        app.register_error_handler(code, handler)
 
 
 def _overseer(vote: Vote) -> bool:
@@ -181,6 +200,31 @@ OPENAPI: dict[str, Any] = {
                 },
             }
         },
+        "/communities/{code}/issues/stats": {  # issue 6: participation.build.public
+            "get": {
+                "summary": "Issue reports of a community: counts, response and resolution",
+                "description": (
+                    "Aggregates only. Rates are of the reports that count (merged duplicates "
+                    "left out; rejected ones count as answered, not as resolvable); null when "
+                    "there is nothing to divide by. Hours are medians since the report."
+                ),
+                "operationId": "getIssueStats",
+                "parameters": [
+                    {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}
+                ],
+                "responses": {
+                    "200": {
+                        "description": "The figures",
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/IssueStats"}
+                            }
+                        },
+                    },
+                    "404": {"$ref": "#/components/responses/NotFound"},
+                },
+            }
+        },
         "/openapi.json": {
             "get": {
                 "summary": "This document",
@@ -301,6 +345,48 @@ OPENAPI: dict[str, Any] = {
                     },
                 },
             },
+            "IssueStats": {  # issue 6
+                "type": "object",
+                "required": [
+                    "community",
+                    "total",
+                    "open",
+                    "resolved",
+                    "by_status",
+                    "by_category",
+                    "response_rate",
+                    "resolution_rate",
+                    "median_hours_to_acknowledge",
+                    "median_hours_to_resolve",
+                    "within_deadline_share",
+                ],
+                "properties": {
+                    "community": {"type": "string"},
+                    "total": {"type": "integer"},
+                    "open": {"type": "integer"},
+                    "resolved": {"type": "integer", "description": "Fixed (confirmed or not)"},
+                    "by_status": {
+                        "type": "object",
+                        "additionalProperties": {"type": "integer"},
+                        "description": "submitted, acknowledged, in_progress, resolved, "
+                        "reopened, closed, rejected, merged",
+                    },
+                    "by_category": {
+                        "type": "object",
+                        "additionalProperties": {"type": "integer"},
+                        "description": "noise, dust, materials, access, utility, safety, "
+                        "quality, damage, schedule, other",
+                    },
+                    "response_rate": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
+                    "resolution_rate": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
+                    "median_hours_to_acknowledge": {"type": ["number", "null"]},
+                    "median_hours_to_resolve": {"type": ["number", "null"]},
+                    "within_deadline_share": {
+                        "type": ["number", "null"],
+                        "description": "Of the fixed reports, the share fixed by their deadline",
+                    },
+                },
+            },
             "Receipts": {
                 "type": "object",
                 "required": ["vote", "final_hash", "receipts", "log"],
@@ -327,3 +413,22 @@ OPENAPI: dict[str, Any] = {
         },
     },
 }
+
+
+# Issue 7: the communities endpoints (participation/share/api.py) and their schemas.
+from ..share.openapi import merge as _merge_share  # noqa: E402
+
+_merge_share(OPENAPI)
+
+# Issue 5: the funding endpoint (participation/pledge/api.py) and its schemas.
+from ..pledge.api import FUNDING_PATHS, FUNDING_SCHEMAS  # noqa: E402
+
+OPENAPI["paths"].update(FUNDING_PATHS)
+OPENAPI["components"]["schemas"].update(FUNDING_SCHEMAS)
+
+# Issue 4: the plan endpoint (participation/plan/api.py) and its schemas.
+from ..plan.api import PLAN_PATHS, PLAN_SCHEMAS  # noqa: E402
+
+OPENAPI["paths"].update(PLAN_PATHS)
+for _name, _schema in PLAN_SCHEMAS.items():
+    OPENAPI["components"]["schemas"].setdefault(_name, _schema)

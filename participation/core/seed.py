@@ -1153,8 +1153,12 @@ def seed_demo(*, rng_seed: int = 2026, now: datetime | None = None) -> SeedSumma
     # Feature packages append their steps to SEED_STEPS when their seed module is imported;
     # imported here, not at the top, because they import this module. Topics before votes.
     from ..consult import seed as _consult_seed  # noqa: F401
+    from ..ideas import seed as _ideas_seed  # noqa: F401
     from ..plan import seed as _plan_seed  # noqa: F401
     from ..voting import seed as _voting_seed  # noqa: F401
+    from ..pledge import seed as _pledge_seed  # noqa: F401  (issue 5: step 3, after the plan)
+    from ..build import seed as _build_seed  # noqa: F401  (issue 6: step 4, after the plan)
+    from ..share import seed as _share_seed  # noqa: F401  (issue 7: step 5, after the build)
 
     ctx = SeedContext(
         now=now or utcnow(),

@@ -133,3 +133,85 @@ class HouseholdPick(db.Model):
     menu_item_id: Mapped[int] = mapped_column(ForeignKey("menu_item.id"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# ---------------------------------------------------------------------------------------------
+# The costed renovation plan (plans.py)
+
+
+class PlanStatus(enum.StrEnum):
+    """What the committee did with a version. `voting` becomes `adopted` or `rejected` from the
+    result of its confirmation vote (plans.effective_status), stored when next written."""
+
+    DRAFT = "draft"  # being composed; only the committee sees it
+    NOTICE = "notice"  # published for comment (公示) through its consult topic
+    VOTING = "voting"  # a confirmation vote was created on its topic
+    ADOPTED = "adopted"  # the confirmation vote passed
+    REJECTED = "rejected"  # the confirmation vote failed; the committee may revise
+    SUPERSEDED = "superseded"  # replaced by a later version; kept visible
+
+
+class Plan(db.Model):
+    """One version of a community's renovation plan. A revision is a new row (version n+1,
+    `predecessor_id` → the version it revises); versions are never deleted."""
+
+    __tablename__ = "plan"
+    __table_args__ = (
+        UniqueConstraint("community_id", "version", name="uq_plan_community_version"),
+        CheckConstraint("version >= 1", name="plan_version_positive"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(12), default=PlanStatus.DRAFT)
+    predecessor_id: Mapped[int | None] = mapped_column(ForeignKey("plan.id"))
+    topic_id: Mapped[int | None] = mapped_column(ForeignKey("topic.id"))
+    vote_id: Mapped[int | None] = mapped_column(ForeignKey("vote.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PlanLine(db.Model):
+    """An item of a plan: a copy of the menu item's name and category at the time (the menu may
+    be edited later), a quantity, a cost per item and the cost (quantity × cost per item, in
+    fen)."""
+
+    __tablename__ = "plan_line"
+    __table_args__ = (
+        Index("ix_plan_line_plan_position", "plan_id", "position"),
+        CheckConstraint("quantity >= 0 AND unit_cost >= 0 AND cost >= 0", name="line_nonneg"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id"))
+    menu_item_id: Mapped[int | None] = mapped_column(ForeignKey("menu_item.id"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    category: Mapped[str] = mapped_column(String(12))
+    name_zh: Mapped[str] = mapped_column(String(100), default="")
+    name_en: Mapped[str] = mapped_column(String(100), default="")
+    quantity: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    unit_cost: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    cost: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+
+    def name(self, locale: str | None) -> str:
+        if str(locale or "").startswith("en"):
+            return self.name_en or self.name_zh
+        return self.name_zh or self.name_en
+
+
+class PlanSource(db.Model):
+    """How much one funding source pays towards a plan (public.FUNDING_SOURCES)."""
+
+    __tablename__ = "plan_source"
+    __table_args__ = (
+        UniqueConstraint("plan_id", "source", name="uq_plan_source"),
+        CheckConstraint("amount >= 0", name="source_nonneg"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id"), index=True)
+    source: Mapped[str] = mapped_column(String(20))
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))

@@ -182,3 +182,223 @@ def seed_survey(ctx: SeedContext) -> None:
 
 
 SEED_STEPS.append(seed_survey)
+
+
+# ---------------------------------------------------------------------------------------------
+# The costed plan (plans.py)
+#
+# 幸福里 (XFL): after the survey closed the committee drafted v1 (every basic item, the most
+# wanted improvements, ¥20 per m² from the residents), posted it for comment; residents asked
+# for the shared drying racks and a smaller residents' part, so the committee revised it: v2
+# (v1 superseded) replaced the fitness corner with the racks and took ¥15 per m² from the
+# residents. v2 was posted for 7 days, then confirmed by a special-rule vote (online ballots
+# and paper ballots entered at the committee's desk), which passed: v2 is adopted. The lift of
+# entrance 3-2 is not in the plan (its own vote failed in step 1).
+# 建设新村 (JSXC, still in step 1): the committee has started a draft from its menu.
+
+XFL_PLAN_ITEMS_V1 = (
+    "water_supply", "drainage", "power", "gas", "overhead_lines", "roads", "fire_safety",
+    "security", "waste_sorting", "roof", "facade", "stairwell", "illegal_structures",
+    "greening", "lighting", "barrier_free", "parking", "ebike_charging", "fitness",
+)  # fmt: skip
+XFL_V1_RESIDENTS_PER_M2 = Decimal("20.00")
+XFL_V2_RESIDENTS_PER_M2 = Decimal("15.00")
+
+XFL_PLAN_COMMENTS = (
+    (1, "owner", "健身角离我家窗户太近了，晚上跳广场舞会很吵，能不能换成晾衣架？楼下晒被子的地方都没有。"),
+    (2, "family", "每平方米20元对退休老人来说有点多，能不能多申请一些以奖代补？"),
+    (2, "owner", "停车位改造很需要，支持。充电桩请装在远离楼道的地方，注意消防。"),
+    (3, "tenant", "租户也关心施工时间，希望提前公布停水停电安排。"),
+)  # fmt: skip
+
+
+def _plan_lines(items: dict[str, MenuItem], keys, units: int, area: Decimal):
+    from .plans import LineInput, prefill
+
+    lines = []
+    for key in keys:
+        qty, cost = prefill(items[key], units, area)
+        lines.append(LineInput(items[key].id, qty, cost))
+    return lines
+
+
+def _balanced_sources(total: Decimal, residents: Decimal) -> dict[str, Decimal]:
+    """Who pays what: the utilities their pipes and cables, a fixed reward and maintenance fund
+    part, the property company a little, the government subsidy the rest."""
+    utilities = (total * Decimal("0.12")).quantize(Decimal("0.01"))
+    reward = Decimal("600000.00")
+    fund = Decimal("250000.00")
+    property_company = Decimal("80000.00")
+    subsidy = total - utilities - reward - fund - property_company - residents
+    return {
+        "government_subsidy": subsidy,
+        "reward": reward,
+        "maintenance_fund": fund,
+        "property_company": property_company,
+        "utilities": utilities,
+        "residents": residents,
+    }
+
+
+def _compose(ctx: SeedContext, chair: User, plan, items, keys, per_m2: Decimal, at) -> None:
+    from . import plans
+
+    units, area = plans.community_totals(plan.community_id)
+    lines = _plan_lines(items, keys, units, area)
+    total = sum(
+        (plans.line_cost(Decimal(x.quantity), Decimal(x.unit_cost)) for x in lines), Decimal("0.00")
+    )
+    residents = (area * per_m2).quantize(Decimal("0.01"))
+    with acting_at(ctx, at):
+        plans.save_plan(
+            chair,
+            plan,
+            title=plan.title,
+            summary=plan.summary,
+            lines=lines,
+            sources=_balanced_sources(total, residents),
+        )
+    plan.updated_at = at
+
+
+def seed_plans(ctx: SeedContext) -> None:
+    from ..consult import services as consult
+    from ..consult.models import Topic
+    from ..consult.seed import residents_of
+    from ..voting import services as voting
+    from ..voting.seed import electors_of, owner_accounts, split_choices, within
+    from . import plans
+
+    xfl, jsxc = ctx.communities[XFL], ctx.communities[JSXC]
+    chair = ctx.users["committee:XFL"]
+    rng = random.Random(f"plan-{xfl.code}")  # its own, so the other steps' story is unchanged
+    items = {
+        i.key or "racks": i
+        for i in db.session.scalars(select(MenuItem).where(MenuItem.community_id == xfl.id))
+    }
+    start = XFL_TIMELINE["plan"][0]
+
+    created = ctx.at(start - 26, 9, 40)
+    with acting_at(ctx, created):
+        v1 = plans.create_plan(
+            chair,
+            xfl,
+            "幸福里小区老旧小区综合改造实施方案",
+            "根据意愿表决结果和住户选项调查编制：基础类项目应改尽改，完善类项目按调查得票排序选取。",
+        )
+    v1.created_at = created
+    _compose(
+        ctx,
+        chair,
+        v1,
+        items,
+        XFL_PLAN_ITEMS_V1,
+        XFL_V1_RESIDENTS_PER_M2,
+        ctx.at(start - 27, 16, 10),
+    )
+    posted = ctx.at(start - 28, 10)
+    with acting_at(ctx, posted):
+        topic1 = plans.publish_plan(chair, v1, 7, now=posted)
+    v1.published_at = posted
+    people = residents_of(ctx, XFL)
+    for day, kind, text in XFL_PLAN_COMMENTS:
+        early = [r for r in people if r.since < posted]
+        who = rng.choice([r for r in early if r.relation == kind] or early)
+        at = within(ctx, posted + timedelta(days=day - 1, hours=2), posted + timedelta(days=day))
+        with acting_at(ctx, at):
+            consult.add_comment(db.session.get(User, who.user_id), topic1, text, now=at)
+
+    revised = ctx.at(start - 33, 15, 30)
+    with acting_at(ctx, revised):
+        v2 = plans.revise(chair, v1)
+    v2.created_at = revised
+    keys_v2 = [k for k in XFL_PLAN_ITEMS_V1 if k != "fitness"] + ["racks"]
+    _compose(ctx, chair, v2, items, keys_v2, XFL_V2_RESIDENTS_PER_M2, ctx.at(start - 34, 11))
+    posted2 = ctx.at(start - 35, 10)
+    with acting_at(ctx, posted2):
+        topic2 = plans.publish_plan(chair, v2, 7, now=posted2)
+    v2.published_at = posted2
+    with acting_at(ctx, ctx.at(start - 36, 9)):
+        consult.add_comment(
+            chair,
+            topic2,
+            "感谢大家的意见：第2版用公共晾衣架代替健身角，住户分摊降为每平方米15元，"
+            "差额由以奖代补资金承担。公示期满后进行确认表决。",
+            now=ctx.at(start - 36, 9),
+        )
+    opens, closes = ctx.at(start - 43, 9), ctx.at(start - 57, 18)
+    with acting_at(ctx, ctx.at(start - 37, 10)):
+        vote = plans.put_to_vote(
+            chair, v2, opens_at=opens, closes_at=closes, now=ctx.at(start - 37, 10)
+        )
+    vote.created_at = vote.updated_at = ctx.at(start - 37, 10)
+    with acting_at(ctx, opens):
+        voting.open_vote(chair, vote, now=opens)
+    electors = electors_of(vote)
+    accounts = owner_accounts(ctx, XFL)
+    voters = sorted(o for o, e in electors.items() if not e.developer)
+    taking_part = rng.sample(voters, round(len(voters) * 0.86))
+    choices = dict(
+        zip(
+            sorted(taking_part),
+            split_choices(rng.shuffle, len(taking_part), {"agree": 0.9, "disagree": 0.06}),
+            strict=True,
+        )
+    )
+    events = []
+    ref = iter(range(1, 10_000))
+    for oid in sorted(taking_part):
+        account = accounts.get(oid)
+        if account is not None and account[1] < opens and rng.random() < 0.8:
+            at = within(ctx, opens + timedelta(minutes=20), closes - timedelta(days=1))
+            events.append((at, "online", oid, account[0]))
+        else:
+            at = within(ctx, opens + timedelta(days=1), closes - timedelta(hours=6))
+            events.append((at, "paper", oid, None))
+    year = opens.year
+    for at, channel, oid, user in sorted(events, key=lambda e: (e[0], e[2])):
+        if channel == "online":
+            voting.cast_ballot(user, vote, choices[oid], now=at)
+        else:
+            with acting_at(ctx, at):
+                voting.enter_paper_ballot(
+                    chair, vote, choices[oid], f"XFL-{year}-P{next(ref):03d}", owner_id=oid, now=at
+                )
+    with acting_at(ctx, closes):
+        tally = voting.close_vote(None, vote, now=closes)
+    if not tally.outcome.passed:  # steps 3–5 of the demo rest on it
+        raise RuntimeError("demo seed: the XFL plan confirmation vote did not pass")
+    plans.settle(v2)
+    v2.updated_at = closes
+    with acting_at(ctx, ctx.at(start - 58, 10)):
+        for topic in (topic1, topic2):
+            consult.close_topic(chair, db.session.get(Topic, topic.id), now=ctx.at(start - 58, 10))
+
+    # 建设新村: a draft in the committee's hands.
+    jsxc_chair = ctx.users["committee:JSXC"]
+    jsxc_items = {
+        i.key: i
+        for i in db.session.scalars(select(MenuItem).where(MenuItem.community_id == jsxc.id))
+    }
+    at = ctx.at(JSXC_TIMELINE["consult"][0] - 10, 20, 15)
+    with acting_at(ctx, at):
+        draft = plans.create_plan(jsxc_chair, jsxc, "建设新村老旧小区改造方案（草案）")
+        draft.created_at = at
+        plans.save_plan(
+            jsxc_chair,
+            draft,
+            title=draft.title,
+            summary="初稿：先列出基础类项目，费用待设计单位测算后补充。",
+            lines=[
+                plans.LineInput(jsxc_items[k].id, Decimal("1"), Decimal("0"))
+                for k in ("water_supply", "drainage", "roof", "facade", "stairwell")
+            ],
+            sources={},
+        )
+    db.session.flush()
+
+
+# The plan's confirmation vote comes after step 1's votes in the story (and in SEED_STEPS).
+from ..voting import seed as _voting_seed  # noqa: E402, F401
+
+SEED_STEPS.append(seed_plans)

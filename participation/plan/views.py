@@ -4,6 +4,8 @@ are shown next to their field."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -153,12 +155,17 @@ def _survey_post(comm: Community, round_):
         elif action == "save":
             if round_ is None:
                 abort(404)
-            survey.set_picks(
-                current_user,
-                round_,
-                request.form.get("unit_id"),
-                request.form.getlist("items"),
-            )
+            try:
+                survey.set_picks(
+                    current_user,
+                    round_,
+                    request.form.get("unit_id"),
+                    request.form.getlist("items"),
+                )
+            except DomainError as err:
+                # Shown on the page again with the household's ticks kept, nothing saved.
+                db.session.rollback()
+                return _render_survey(comm, round_, submitted=request.form, error=err), 422
             done = _("Your choices were saved. You can change them until the survey closes.")
         else:
             abort(400)
@@ -179,14 +186,28 @@ def survey_page(code: str):
     if request.method == "POST":
         return _survey_post(comm, round_)
     _ensure(comm)
+    return _render_survey(comm, round_)
+
+
+def _render_survey(comm: Community, round_, *, submitted=None, error=None):
+    """The survey page; after a refused answer, `submitted` (the form) keeps the household's
+    ticks on the page and `error` is shown above them."""
+    from .plans import community_totals, item_share_estimate
+
     manager = permissions.can(current_user, "survey.manage", comm)
     now = utcnow()
     is_open = round_ is not None and round_.is_open(now)
     items = survey.pickable_items(comm) if is_open else []
-    homes = [
-        (unit, survey.picks_of(round_, unit.id))
-        for unit in (survey.homes_of(current_user, comm) if is_open else [])
-    ]
+    units_count, area = community_totals(comm.id) if is_open else (0, 0)
+    homes = []
+    for unit in survey.homes_of(current_user, comm) if is_open else []:
+        picked = survey.picks_of(round_, unit.id)
+        if submitted is not None and submitted.get("unit_id") == str(unit.id):
+            picked = {int(i) for i in submitted.getlist("items") if str(i).isdigit()}
+        estimates = {i.id: item_share_estimate(i, units_count, area, unit.area) for i in items}
+        saved = survey.picks_of(round_, unit.id)
+        mine = sum((estimates[i] or 0 for i in saved if i in estimates), Decimal("0.00"))
+        homes.append((unit, picked, estimates, mine))
     return render_template(
         "plan/survey.html",
         round=round_,
@@ -194,9 +215,15 @@ def survey_page(code: str):
         manager=manager,
         sections=[(c, [i for i in items if i.category == c]) for c in CATEGORIES if c != BASIC],
         homes=homes,
+        error=error,
+        error_unit=submitted.get("unit_id") if submitted is not None else None,
         turnout=survey.turnout(round_) if round_ is not None else None,
         results=survey.results(round_) if round_ is not None and not is_open else None,
         lang=str(get_locale()),
         categories=CATEGORY_LABELS,
         confirm=ConfirmForm(),
     )
+
+
+# The plan pages register their routes on this blueprint (and the step 2 gate with them).
+from . import views_plan as _views_plan  # noqa: E402, F401

@@ -79,9 +79,11 @@ def optional_int(value):
     if value in (None, "", "None"):
         return None
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return None
+    # An id the database's integer column can hold; anything else names nothing.
+    return number if 0 < number < 2**31 else None
 
 
 class VoteForm(FlaskForm):

@@ -28,6 +28,7 @@ from . import services
 from .forms import (
     CloseForm,
     VoteForm,
+    optional_int,
 )
 from .models import ScopeKind, Vote
 from .rules import RuleKind, Totals
@@ -196,7 +197,7 @@ def _vote_form(comm: Community, vote: Vote | None):
         if vote is not None:
             _fill(form, vote)
         else:
-            topic_id = request.args.get("topic", type=int)
+            topic_id = optional_int(request.args.get("topic"))
             topic = db.session.get(Topic, topic_id) if topic_id else None
             if topic is not None and topic.community_id != comm.id:
                 topic = None

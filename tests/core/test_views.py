@@ -129,6 +129,11 @@ def test_project_steps_advance_in_order(client, db, community, committee):
             before = count(db, AuditEntry)
             voting_helpers.closed_vote(db.session, community, actor=committee, rule="special")
             vote_entries = count(db, AuditEntry) - before
+        if keys == ["consult", "plan"]:
+            # Leaving step 2 needs an adopted renovation plan (the "plan" gate).
+            from tests.plan.helpers import adopted_plan
+
+            adopted_plan(db.session, community)
         assert client.post("/c/T01/project").status_code == 302
         active = db.session.scalars(
             select(ProjectStep).where(ProjectStep.state == StepState.ACTIVE)
@@ -269,9 +274,16 @@ def test_healthz_and_favicon(client):
 
 def test_static_files_are_fingerprinted_and_cached(client):
     html = client.get("/").get_data(as_text=True)
-    assert "/static/css/app.css?v=" in html
-    resp = client.get("/static/css/app.css")
-    assert "max-age=31536000" in resp.headers["Cache-Control"]
+    url = re.search(r'href="(/static/css/app\.([0-9a-f]{10})\.css)"', html)
+    assert url, "the stylesheet's URL carries its content hash"
+    resp = client.get(url.group(1))
+    assert resp.status_code == 200 and b"body" in resp.data
+    assert resp.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    # Without (or with an outdated) hash: the current file, revalidated every time.
+    for stale in ("/static/css/app.css", "/static/css/app.0000000000.css"):
+        resp = client.get(stale)
+        assert resp.status_code == 200 and "no-cache" in resp.headers["Cache-Control"]
+        assert "immutable" not in resp.headers["Cache-Control"]
 
 
 def test_inbox_mark_all_read(client, db, owner):

@@ -236,6 +236,10 @@ class Data:
                         question="您是否同意本小区实施老旧小区改造？",
                         rule="special",
                     )
+                if step is not None and step.key == "plan":  # step 2 needs an adopted plan
+                    from tests.plan.helpers import adopted_plan
+
+                    adopted_plan(db.session, comm)
                 advance_step(None, comm)
             db.session.commit()
 

@@ -257,8 +257,10 @@ def test_resident_picks_on_the_page(client, round_, people, community):
         SURVEY,
         {"action": "save", "unit_id": str(unit.id), "items": [str(i.id) for i in items[:4]]},
     )
-    page = client.get(SURVEY).get_data(as_text=True)
+    assert resp.status_code == 422
+    page = resp.get_data(as_text=True)
     assert "You picked 4 items; choose at most 3." in page
+    assert all(f'value="{i.id}" checked' in page for i in items[:4])  # the ticks are kept
     assert survey.picks_of(round_, unit.id) == {items[0].id, items[1].id}
     assert client.post(SURVEY, {"action": "close"}).status_code == 403
     client.set_cookie("lang", "zh_Hans")
@@ -314,3 +316,18 @@ def test_results_hidden_while_open(client, round_, people, community):
 def test_menu_links_to_the_survey(client, menu, people):
     client.login(people["owner"])
     assert SURVEY in client.get("/c/T01/plan/menu").get_data(as_text=True)
+
+
+def test_household_sees_what_its_picks_would_cost_its_home(client, round_, people, community):
+    lift = _db.session.scalar(select(MenuItem).where(MenuItem.key == "lift"))
+    lift.cost_basis, lift.cost_amount, lift.residents_share = "total", Decimal("680000"), True
+    _db.session.commit()
+    client.login(people["owner"])
+    page = client.get(SURVEY).get_data(as_text=True)
+    # 680,000 × 80.50 m² / 1,288 m² (16 homes of 80.50 m²)
+    assert "about ¥42,500.00 for your home" in page
+    assert "Your saved choices would cost your home about" not in page
+    unit = _units(community)[0]
+    client.post(SURVEY, {"action": "save", "unit_id": str(unit.id), "items": [str(lift.id)]})
+    page = client.get(SURVEY).get_data(as_text=True)
+    assert "Your saved choices would cost your home about" in page and "¥42,500.00" in page

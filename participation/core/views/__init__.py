@@ -18,6 +18,14 @@ BLUEPRINTS = [
     ("participation.consult.views", "bp"),  # issue 3: step 1 topics and discussion
     ("participation.voting.views", "bp"),  # issue 3: vote pages
     ("participation.plan.views", "bp"),  # issue 4: step 2 renovation menu
+    ("participation.plan.api", "bp"),  # issue 4: /api/v1/communities/<code>/plan
+    ("participation.pledge.views", "bp"),  # issue 5: step 3 pledges and the public ledger
+    ("participation.pledge.api", "bp"),  # issue 5: /api/v1/communities/<code>/funding
+    ("participation.ideas.views", "bp"),  # issue 4: step 2 residents' ideas
+    ("participation.share.views", "bp"),  # issue 7: step 5 board, ratings, city, exports
+    ("participation.share.api", "bp"),  # issue 7: /api/v1/communities
+    ("participation.build.views", "bp"),  # issue 6: step 4 issues and construction log
+    ("participation.build.views", "api_bp"),  # issue 6: /api/v1/communities/<code>/issues/stats
 ]
 
 

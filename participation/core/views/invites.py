@@ -18,13 +18,14 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
+from sqlalchemy import select
 
 from ...extensions import db
 from .. import permissions
 from ..context import load_community
 from ..errors import DomainError
 from ..forms import ConfirmForm
-from ..models import Community, Invite
+from ..models import Community, Invite, Unit
 from ..qr import qr_svg
 from ..services import accounts
 
@@ -125,6 +126,8 @@ def issue(code: str):
 def issue_one(code: str, unit_id: int):
     comm = _load(code)
     _require_form()
+    if db.session.scalar(select(Unit.community_id).where(Unit.id == unit_id)) != comm.id:
+        abort(404)  # another community's home: like every object URL, not found here
     try:
         invite = accounts.issue_invite(current_user, comm, unit_id)
         db.session.commit()
@@ -175,6 +178,8 @@ def print_slips(code: str):
     comm = _load(code)
     building = request.args.get("building", "").strip()
     invite_id = request.args.get("invite", type=int)
+    if invite_id is not None and not 0 < invite_id < 2**31:
+        invite_id = 0  # no such code (and no integer overflow in the database driver)
     if not building and invite_id is None:
         flash(_("Choose a building to print its slips."), "error")
         return redirect(url_for("invites.index", code=comm.code))
