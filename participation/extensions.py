@@ -7,6 +7,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session as FlaskSession
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -26,6 +27,20 @@ class Base(DeclarativeBase):
 
 
 MAX_PAGE = 100_000  # far past any real list's last page
+MAX_ID = 2**31 - 1  # the largest value of an INTEGER primary key on PostgreSQL
+
+
+class _Session(FlaskSession):
+    def get(self, entity, ident, *args, **kwargs):  # type: ignore[override]
+        """An id the primary key cannot hold (a number typed into a form or a URL) names no
+        row: None, instead of an integer overflow in the database driver (a 500)."""
+        if (
+            isinstance(ident, int)
+            and not isinstance(ident, bool)
+            and not -MAX_ID <= ident <= MAX_ID
+        ):
+            return None
+        return super().get(entity, ident, *args, **kwargs)
 
 
 class _SQLAlchemy(SQLAlchemy):
@@ -37,7 +52,7 @@ class _SQLAlchemy(SQLAlchemy):
         return super().paginate(select, page=page, **kwargs)
 
 
-db = _SQLAlchemy(model_class=Base)
+db = _SQLAlchemy(model_class=Base, session_options={"class_": _Session})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

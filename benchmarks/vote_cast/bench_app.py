@@ -1,10 +1,10 @@
-"""The Gongjian app under gunicorn, plus the ballot-casting route the benchmark POSTs to (and
-an "app floor" route that does only the baseline's INSERT through the whole app).
+"""The Gongjian app under gunicorn, plus the engine's ballot-casting route the benchmark POSTs
+to (and an "app floor" route that does only the baseline's INSERT through the whole app). The
+vote page's own cast view (participation/voting/views.py) is measured too, at its own URL.
 
-The route does what the vote page's cast view does (see participation/voting/services.py,
-cast_ballot): the logged-in user from the signed session (Flask-Login), CSRF validated by
-Flask-WTF, the vote loaded, cast_ballot (which checks state, window, electorate and proxy
-itself), one commit, the receipt returned."""
+The engine route: the logged-in user from the signed session (Flask-Login), CSRF validated by
+Flask-WTF, the vote loaded, services.cast_ballot (which checks state, window, electorate and
+proxy itself), the commit, the receipt returned."""
 
 from __future__ import annotations
 
@@ -32,6 +32,10 @@ with app.app_context():  # gunicorn --preload forks the workers from here: no sh
 
 @app.post("/bench/votes/<int:vote_id>/cast")
 def cast(vote_id: int):
+    """The engine's own API: the user, the vote, services.cast_ballot, the commit. As the vote
+    page does, the connection is put in autocommit before anything is read: the cast is one
+    statement on PostgreSQL, which commits by itself (no BEGIN/COMMIT round trips)."""
+    db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     if not current_user.is_authenticated:
         return {"error": "log in"}, 401
     vote = db.session.get(Vote, vote_id)

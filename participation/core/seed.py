@@ -11,6 +11,7 @@ relative to `ctx.now`, so a reseed always shows recent activity.
 
 from __future__ import annotations
 
+import importlib
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -1148,17 +1149,16 @@ class SeedSummary:
     logins: tuple[DemoLogin, ...] = DEMO_LOGINS
 
 
+FEATURE_SEEDS = ("consult", "ideas", "plan", "voting", "pledge", "build", "share")
+
+
 def seed_demo(*, rng_seed: int = 2026, now: datetime | None = None) -> SeedSummary:
     """Write the demo into the current session (flushed, not committed: the caller commits)."""
     # Feature packages append their steps to SEED_STEPS when their seed module is imported;
-    # imported here, not at the top, because they import this module. Topics before votes.
-    from ..consult import seed as _consult_seed  # noqa: F401
-    from ..ideas import seed as _ideas_seed  # noqa: F401
-    from ..plan import seed as _plan_seed  # noqa: F401
-    from ..voting import seed as _voting_seed  # noqa: F401
-    from ..pledge import seed as _pledge_seed  # noqa: F401  (issue 5: step 3, after the plan)
-    from ..build import seed as _build_seed  # noqa: F401  (issue 6: step 4, after the plan)
-    from ..share import seed as _share_seed  # noqa: F401  (issue 7: step 5, after the build)
+    # imported here, not at the top, because they import this module. The order matters: topics
+    # before votes, the plan before pledges (step 3), issue reports (4) and results (5).
+    for package in FEATURE_SEEDS:
+        importlib.import_module(f"participation.{package}.seed")
 
     ctx = SeedContext(
         now=now or utcnow(),

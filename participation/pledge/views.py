@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from ..core import permissions
 from ..core.context import load_community
@@ -327,9 +328,14 @@ def cancel(code: str, pledge_id: int):
 
 def _funding_page(comm, *, reward_form=None, spending_form=None, source_errors=None, status=200):
     plan = services.adopted_plan(comm)
-    sources = services.ensure_sources(comm, plan) if plan is not None else []
-    if db.session.new or db.session.dirty:
-        db.session.commit()
+    sources = []
+    if plan is not None:
+        try:
+            sources = services.ensure_sources(comm, plan)
+            db.session.commit()
+        except IntegrityError:  # another committee member opened the page at the same moment
+            db.session.rollback()
+            sources = services.sources_of(comm, plan.id)
     rule = services.rule_in_use(comm)
     if reward_form is None:
         reward_form = RewardForm(formdata=None)

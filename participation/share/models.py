@@ -135,7 +135,7 @@ class PhotoPair(db.Model):
 
 
 class CitySummary(db.Model):
-    """The city dashboard's row of one community (see services.refresh_city_summary)."""
+    """The city dashboard's row of one community (see summary.refresh)."""
 
     __tablename__ = "city_summary"
     __table_args__ = (Index("ix_city_summary_district", "district", "code"),)

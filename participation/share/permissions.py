@@ -10,7 +10,7 @@
 | export.register | committee (masked phones and names)        |
 | export.ballots  | committee only (receipt, unit, channel, choice) |
 | export.records  | committee, city (pledges, issues, ratings) |
-| city.dashboard  | city                                       |
+| dashboard.city  | city                                       |
 
 "Residents see only their community's board": board.view needs a role in that community, which
 a resident of another community does not have. The city role spans every community.
@@ -28,7 +28,7 @@ register("photos.manage", {COMMITTEE})
 register("export.register", {COMMITTEE})
 register("export.ballots", {COMMITTEE})
 register("export.records", {COMMITTEE, CITY})
-register("city.dashboard", {CITY})
+register("dashboard.city", {CITY})
 
 ACTIONS = (
     "board.view",
@@ -39,5 +39,5 @@ ACTIONS = (
     "export.register",
     "export.ballots",
     "export.records",
-    "city.dashboard",
+    "dashboard.city",
 )

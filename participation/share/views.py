@@ -381,7 +381,7 @@ def _dashboard_body(filters: summary.Filters, as_of) -> str:
 
 @bp.get("/city/")
 def dashboard():
-    permissions.require(current_user, "city.dashboard")
+    permissions.require(current_user, "dashboard.city")
     filters = summary.Filters.from_args(request.args)
     as_of = summary.ensure_fresh()
     return render_template(
@@ -398,7 +398,7 @@ def dashboard():
 
 @bp.post("/city/refresh")
 def dashboard_refresh():
-    permissions.require(current_user, "city.dashboard")
+    permissions.require(current_user, "dashboard.city")
     if not ConfirmForm().validate_on_submit():
         abort(400)
     summary.ensure_fresh(max_age=0)
@@ -408,7 +408,7 @@ def dashboard_refresh():
 
 @bp.get("/city/communities.<any(csv, xlsx):fmt>")
 def dashboard_export(fmt: str):
-    permissions.require(current_user, "city.dashboard")
+    permissions.require(current_user, "dashboard.city")
     summary.ensure_fresh()
     items = summary.rows(summary.Filters.from_args(request.args))  # every page
     names = {n: step_label(n) for n in range(7)}

@@ -1154,6 +1154,24 @@ def _cast_in_one_statement(
     raise AssertionError("unreachable")
 
 
+def _pick_option(
+    options: list[CastOption], owner_id: int | None, user: Any, vote: Vote
+) -> CastOption:
+    """The elector this cast is for (as _ONE_STATEMENT_CAST picks it), or the refusal."""
+    if not options:
+        raise _not_an_elector(user, vote)
+    if owner_id is not None:
+        picked = [o for o in options if o.owner_id == owner_id]
+        if not picked:
+            raise DomainError(_("You may not vote for this owner."), "owner")
+        return picked[0]
+    own = [o for o in options if o.via == "owner"]
+    candidates = own or options
+    if len(candidates) != 1:
+        raise DomainError(_("Please choose which owner you are voting for."), "owner")
+    return candidates[0]
+
+
 def cast_ballot(
     user: Any,
     vote: Vote,
@@ -1171,33 +1189,30 @@ def cast_ballot(
 
     Does its own permission check (the same as "vote.cast"): a view need not call
     permissions.require first. One statement on PostgreSQL when the ballot is cast (checks,
-    upsert and log event together, see _ONE_STATEMENT_CAST); a refusal then takes the checks
-    below, which explain it. Three statements on SQLite."""
+    upsert and log event together, see _ONE_STATEMENT_CAST); a refusal then takes one read,
+    which explains it. Three statements on SQLite (options under a share lock, upsert, log
+    event)."""
     now = _now(now)
     choice = _choice(choice)
     vote_id, user_id = vote.id, user.id
     if _dialect() == "postgresql":
+        # The cast is one atomic statement; when it casts nothing, the reads below say why and
+        # write nothing. So a cast never spans two statements here, even on a connection in
+        # autocommit (benchmarks/vote_cast).
         params = {"vote_id": vote_id, "user_id": user_id, "owner_id": owner_id}
-        done = _cast_in_one_statement(_CAST_BY_ID, params, choice, now)
-        if done is not None:
-            return done
+        for _attempt in range(3):
+            done = _cast_in_one_statement(_CAST_BY_ID, params, choice, now)
+            if done is not None:
+                return done
+            rows = db.session.execute(_OPTIONS, {"vote_id": vote_id, "user_id": user_id}).all()
+            _check_open(rows[0][0], rows[0][1], now)
+            _pick_option(_options_from(rows), owner_id, user, vote)
+            # Everything holds now: the vote or the user's links changed in between. Again.
+        raise DomainError(_("We could not finish this. Nothing was saved. Please try again later."))
     for attempt in range(3):
         rows = db.session.execute(_OPTIONS_LOCKED, {"vote_id": vote_id, "user_id": user_id}).all()
         _check_open(rows[0][0], rows[0][1], now)
-        options = _options_from(rows)
-        if not options:
-            raise _not_an_elector(user, vote)
-        if owner_id is not None:
-            picked = [o for o in options if o.owner_id == owner_id]
-            if not picked:
-                raise DomainError(_("You may not vote for this owner."), "owner")
-            option = picked[0]
-        else:
-            own = [o for o in options if o.via == "owner"]
-            candidates = own or options
-            if len(candidates) != 1:
-                raise DomainError(_("Please choose which owner you are voting for."), "owner")
-            option = candidates[0]
+        option = _pick_option(_options_from(rows), owner_id, user, vote)
         channel = Channel.PROXY if option.via == "proxy" else Channel.ONLINE
         try:
             return _upsert_ballot(vote_id, option.owner_id, choice, channel, user_id, now)

@@ -370,9 +370,11 @@ def _cast_at_once(code: str, vote_id: int) -> services.CastResult | None:
     own ballot is one statement (services.cast_own_ballot checks the community, the window,
     the electorate and the owner, as load() and cast_ballot would). Nothing was read in this
     request yet, so on PostgreSQL the connection is put in autocommit: the statement commits by
-    itself, without BEGIN and COMMIT round trips, and the logged-in user is read outside a
-    transaction. None when it cast nothing (any refusal, a proxy, a bad form, SQLite): the
-    caller then takes the explained path, in a transaction of its own."""
+    itself, without BEGIN and COMMIT round trips. The account comes from the signed session and
+    is checked by the statement (core.web.session_account), so the user is not loaded either.
+    None when it cast nothing (any refusal, a proxy, a bad form, SQLite): the caller then takes
+    the explained path, in a transaction of its own. benchmarks/vote_cast measures it;
+    tests/voting/test_cast_statements.py pins its statements."""
     if db.engine.dialect.name != "postgresql":
         return None
     # The two fields straight from the form: CSRFProtect has checked the token before the view

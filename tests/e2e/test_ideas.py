@@ -184,3 +184,51 @@ def test_support_without_javascript(browser, data, base_url):
         assert page.locator("main .support-on").count() == 0
     finally:
         context.close()
+
+
+def test_author_edits_and_withdraws_in_elder_mode(page, data, axe, login, base_url, tmp_path):
+    """The author's own pages in elder mode: the edit form with a photo to remove, then the
+    withdrawal, which asks on a page of its own first (no pop-up)."""
+    estate = data.community()
+    author = data.resident()
+    page.context.add_cookies([{"name": "elder", "value": "1", "url": base_url}])
+    problems: list[str] = []
+    save = os.environ.get("SCREENSHOTS") == "1"
+
+    def screen(name: str) -> None:
+        axe(page, name)
+        problems.extend(check_elder_page(page))
+        if save:
+            SHOTS.mkdir(exist_ok=True)
+            screenshot(page, SHOTS / f"ideas-elder-{name}.png")
+            page.reload()
+
+    login(page, author)
+    page.goto(f"/c/{estate.code}/ideas/new")
+    page.locator("#title").fill(TITLE)
+    page.locator("#body").fill(BODY)
+    page.locator("#photos").set_input_files(photo_file(tmp_path))
+    with page.expect_navigation():
+        page.locator("#idea-submit").click()
+    page.locator("main a", has_text=zh("Edit my idea")).click()
+    page.wait_for_url("**/edit")
+    assert page.locator("main .photo-row").count() == 1
+    screen("edit")
+    page.locator("#title").fill(TITLE + "和路灯")
+    with page.expect_navigation():
+        page.locator("#idea-submit").click()
+    assert page.locator("main h1").inner_text() == TITLE + "和路灯"
+    page.locator("main a", has_text=zh("Withdraw my idea")).click()
+    page.wait_for_url("**/withdraw")
+    screen("withdraw")
+    with page.expect_navigation():
+        page.locator("main form button").click()
+    note = zh("Its author withdrew this idea. Only the author and the committee see it.")
+    assert note in page.locator("main .notice-box").inner_text()
+    assert page.locator("main a", has_text=zh("Edit my idea")).count() == 0
+    screen("withdrawn")
+    page.goto(f"/c/{estate.code}/ideas")
+    assert page.locator("main .idea-card").count() == 0
+    page.goto(f"/c/{estate.code}/ideas?mine=1&sort=new")
+    assert page.locator("main .idea-card .tag-closed").is_visible()
+    assert not problems, "\n".join(problems)

@@ -423,7 +423,6 @@ def _build_new_packages(session, side: Side, mark: str, png_bytes) -> None:
 @pytest.fixture(scope="package")
 def world(app) -> Iterator[World]:
     """Two communities (HA, HB) and a city account; clients for each role of HA (and of HB)."""
-    settings.load_profile("hostile")
     with app.app_context():
         _empty_all_tables()
         with app.test_request_context():

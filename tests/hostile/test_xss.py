@@ -210,14 +210,15 @@ def test_text_fields_of_new_packages_render_escaped(world, no_limits):
     d = payload()
     resp = owner2.post(
         f"/c/{code}/issues/new",
-        {"category": "noise", "urgency": "normal", "description": d, "place": "elsewhere"},
+        {"category": "noise", "urgency": "normal", "description": d, "place": ""},
     )
     _check([_follow(owner2, resp)], [d], problems, "issue")
 
     t, s = payload(), payload()
-    resp = committee.post(f"/c/{code}/plan/", {"title": t, "summary": s})
-    page = _follow(committee, resp)
-    _check([page, committee.get(f"/c/{code}/plan/")], [t], problems, "plan")
+    plan = f"/c/{code}/plan/{a.ids['plan_id']}"
+    resp = committee.post(f"{plan}/edit", {"title": t, "summary": s})
+    _follow(committee, resp)
+    _check([committee.get(plan), committee.get(f"/c/{code}/plan/")], [t, s], problems, "plan")
 
     c = payload()
     resp = committee.post(

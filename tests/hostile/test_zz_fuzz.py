@@ -17,6 +17,9 @@ from hypothesis import strategies as st
 from tests.hostile import strategies
 from tests.hostile.routes import ROUTES, app_rules, build_url, methods, url_values
 
+# The folder's profile (no deadline, derandomized, no example files), not loaded globally so
+# other packages' hypothesis tests keep their own settings.
+HOSTILE = settings.get_profile("hostile")
 CSRF_REFUSAL = "The form expired or was sent from elsewhere"
 EXAMPLES = int(os.environ.get("HOSTILE_EXAMPLES", "20"))
 
@@ -43,7 +46,7 @@ def test_form_fuzz(world, no_limits, endpoint):
     client = world.clients[route.role]
     seen = {"n": 0, "accepted": 0}
 
-    @settings(max_examples=EXAMPLES)
+    @settings(HOSTILE, max_examples=EXAMPLES)
     @given(data=strategies.form(route.fields))
     def submit(data):
         with world.recorder.watch() as writes:
@@ -74,7 +77,7 @@ def test_query_fuzz(world, no_limits, endpoint):
     client = world.clients[route.role]
     seen = {"n": 0}
 
-    @settings(max_examples=EXAMPLES)
+    @settings(HOSTILE, max_examples=EXAMPLES)
     @given(
         query=st.fixed_dictionaries({}, optional={name: strategies.texts for name in route.query}),
         htmx=st.booleans(),
@@ -104,7 +107,7 @@ def test_api_fuzz(world, no_limits):
     clients = [world.client("anonymous"), world.client("committee")]
     seen = {"n": 0}
 
-    @settings(max_examples=EXAMPLES * 3)
+    @settings(HOSTILE, max_examples=EXAMPLES * 3)
     @given(
         path=API_PATHS,
         method=st.sampled_from(["GET", "GET", "POST", "PUT", "DELETE"]),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import http.client
 import os
 import shutil
 import signal
@@ -136,6 +137,35 @@ class Gunicorn:
         pids = [int(p) for p in children.read_text().split()] if children.exists() else []
         return [p for p in pids if _alive(p)]
 
+    def busy_workers(self) -> list[int]:
+        """Workers holding an established client connection to the app's port right now."""
+        established = set()
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            try:
+                lines = Path(table).read_text().splitlines()[1:]
+            except OSError:
+                continue
+            for line in lines:
+                fields = line.split()
+                local_port = int(fields[1].rsplit(":", 1)[1], 16)
+                if local_port == self.port and fields[3] == "01":  # ESTABLISHED
+                    established.add(fields[9])  # the socket's inode
+        busy = []
+        for pid in self.workers():
+            try:
+                fds = os.listdir(f"/proc/{pid}/fd")
+            except OSError:
+                continue
+            for fd in fds:
+                try:
+                    target = os.readlink(f"/proc/{pid}/fd/{fd}")
+                except OSError:
+                    continue
+                if target.startswith("socket:[") and target[8:-1] in established:
+                    busy.append(pid)
+                    break
+        return busy
+
     def wait_workers(self, timeout: float = 60, n: int | None = None) -> None:
         """Until `n` (all) workers have booted and the app answers /healthz."""
         want = n or int(self.env["WEB_CONCURRENCY"])
@@ -205,10 +235,15 @@ class Browser:
         try:
             with self.opener.open(req, timeout=timeout) as resp:
                 return resp.status, dict(resp.headers), resp.read().decode(errors="replace")
-        except urllib.error.HTTPError as err:
-            return err.code, dict(err.headers), err.read().decode(errors="replace")
-        except OSError as err:  # connection reset or refused: the worker died mid-request
-            return 0, {}, str(err)
+        except urllib.error.HTTPError as err:  # any status but 2xx (redirects included)
+            try:
+                return err.code, dict(err.headers), err.read().decode(errors="replace")
+            except (OSError, http.client.HTTPException) as cut:
+                return 0, {}, repr(cut)
+        except (OSError, http.client.HTTPException) as err:
+            # Reset, refused or cut short (IncompleteRead): the worker died mid-request, so
+            # the client saw no acknowledgement.
+            return 0, {}, repr(err)
 
     def login(self, phone: str, password: str) -> None:
         import re

@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -172,43 +173,61 @@ def test_sigkill_of_a_worker_loses_and_doubles_no_acknowledged_write(cluster):
             browsers = _logged_in(server.base, items)
             work += [(s, browsers[item], item) for item in items]
         acked: dict[str, list[Ack]] = {s.name: [] for s in streams}
-        lost = []
+        lost, crashed = [], []
         lock = threading.Lock()
         queue = list(reversed(work))
         killed: list[int] = []
         kill_after = len(work) // 3
 
         def client() -> None:
-            while True:
-                with lock:
-                    if not queue:
-                        return
-                    stream, browser, item = queue.pop()
-                ack = stream.write(browser, item)
-                with lock:
-                    if ack is None:
-                        lost.append((stream.name, item))
-                    else:
-                        acked[stream.name].append(ack)
-                    done = sum(len(v) for v in acked.values()) + len(lost)
-                    if done >= kill_after and not killed:
-                        victim = server.workers()[0]
-                        os.kill(victim, signal.SIGKILL)
-                        killed.append(victim)
+            try:
+                while True:
+                    with lock:
+                        if not queue:
+                            return
+                        stream, browser, item = queue.pop()
+                    ack = stream.write(browser, item)
+                    with lock:
+                        (lost if ack is None else acked[stream.name]).append(ack or item)
+            except Exception as exc:  # reported by the test, not lost in a thread
+                crashed.append(repr(exc))
+
+        def killer() -> None:
+            # After a third and after two thirds, SIGKILL a worker caught holding a client's
+            # connection: the kill lands in the middle of a request, not between two.
+            for threshold in (kill_after, 2 * kill_after):
+                deadline = time.monotonic() + 60
+                while time.monotonic() < deadline:
+                    with lock:
+                        done = sum(len(v) for v in acked.values()) + len(lost)
+                        remaining = len(queue)
+                    if done >= threshold or not remaining:
+                        busy = [p for p in server.busy_workers() if p not in killed]
+                        if busy or not remaining:
+                            victim = (busy or server.workers())[0]
+                            os.kill(victim, signal.SIGKILL)
+                            killed.append(victim)
+                            break
+                    time.sleep(0.001)
 
         threads = [threading.Thread(target=client) for _ in range(6)]
+        threads.append(threading.Thread(target=killer))
         for t in threads:
             t.start()
         for t in threads:
             t.join(120)
+        assert not crashed, crashed
         assert killed, "no worker was killed"
         # The master replaced the killed worker and the app serves on.
         server.wait_workers(60)
-        assert killed[0] not in server.workers()
+        assert not set(killed) & set(server.workers())
         assert get(server.base + "/healthz")[0] == 200
         total = sum(len(v) for v in acked.values())
-        print(f"writes: {len(work)}, acknowledged {total}, cut off by the kill {len(lost)}")
-        assert total >= len(work) * 2 // 3, (total, len(lost))
+        print(
+            f"writes: {len(work)}, workers killed {len(killed)}, acknowledged {total}, "
+            f"cut off by the kills {len(lost)}"
+        )
+        assert total >= len(work) // 2, (total, len(lost))
         assert "Traceback" not in server.output()
     finally:
         server.stop()

@@ -367,3 +367,19 @@ def test_the_funding_json_and_its_openapi_entry(step3, people, as_user):
     assert op["operationId"] == "getCommunityFunding"
     schema = spec["components"]["schemas"]["Funding"]
     assert set(schema["required"]) == set(doc)
+
+
+def test_an_honour_row_with_money_labour_and_materials_renders(step3, people, as_user):
+    owner, committee = people["owner"], people["committee"]
+    for kind, values in (
+        ("money", {"amount": "300"}),
+        ("labour", {"hours": "1", "skill": "cleaning"}),
+        ("materials", {"item": "花盆", "quantity": "3盆", "value": "90"}),
+    ):
+        p, _ = services.make_pledge(
+            owner, step3, unit_id=None, kind=kind, token=services.new_token(), **values
+        )
+        services.confirm(committee, p, reference="R9")
+    db.session.commit()
+    page = text(as_user().get(f"/c/{step3.code}/pledge/ledger"))
+    assert "CN¥300.00 · 1 hour · materials" in page

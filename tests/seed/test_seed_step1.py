@@ -61,7 +61,10 @@ def votes(db, code: str) -> dict[str, Vote]:
     found = db.session.scalars(
         select(Vote).where(Vote.community_id == community(db, code).id).order_by(Vote.id)
     ).all()
-    return {f"{v.rule}/{v.scope_kind}/{v.status}": v for v in found}
+    by_kind: dict[str, Vote] = {}
+    for v in found:  # the first of each kind (XFL's step 2 plan vote is special/community too)
+        by_kind.setdefault(f"{v.rule}/{v.scope_kind}/{v.status}", v)
+    return by_kind
 
 
 def topic(db, code: str, status: str | None = None, title_part: str = "") -> Topic:

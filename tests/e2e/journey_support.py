@@ -1,0 +1,171 @@
+"""Pieces of the full-journey browser test (tests/e2e/test_full_journey.py): one browser
+context per person (each on their own phone, logged in once through the real form), the checks
+run on every main page, and the clock moved through the database where the rules make people
+wait (a topic's notice period, a vote's closing time), never by sleeping."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from participation.config import ROOT
+from participation.core.timeutil import utcnow
+from participation.extensions import db
+from tests.e2e.support import (
+    CONTEXT_ARGS,
+    ConsoleWatch,
+    assert_no_axe_violations,
+    check_normal_page,
+    login,
+    screenshot,
+)
+
+SHOTS = ROOT / "screenshots"
+ZONE = "Asia/Shanghai"  # BABEL_DEFAULT_TIMEZONE of the test config
+
+
+def wall(dt: datetime) -> str:
+    """A UTC time as the value of an <input type=datetime-local> (the community's wall clock)."""
+    from zoneinfo import ZoneInfo
+
+    return dt.astimezone(ZoneInfo(ZONE)).strftime("%Y-%m-%dT%H:%M")
+
+
+def in_days(days: float) -> str:
+    return wall(utcnow() + timedelta(days=days))
+
+
+@dataclass(eq=False)  # hashable: people are keys of dicts
+class Person:
+    """Somebody with their own phone: a browser context, logged in once."""
+
+    name: str
+    phone: str
+    page: object
+    watch: ConsoleWatch
+    homes: list[str] = field(default_factory=list)
+
+    def go(self, path: str) -> None:
+        self.page.goto(path)
+
+    def submit(self, locator) -> None:
+        """Click a plain form's button and wait for the page it leads to."""
+        with self.page.expect_navigation():
+            locator.click()
+
+    def main(self) -> str:
+        return self.page.locator("main").inner_text()
+
+    def flash_ok(self) -> None:
+        flash = self.page.locator(".flash-success")
+        assert flash.count() >= 1, f"{self.name}: no success message on {self.page.url}:\n" + (
+            self.page.locator(".flash").all_inner_texts().__str__()
+        )
+
+
+class Journey:
+    """The people of the journey and the pages they saw: axe on every main page, the
+    phone-layout rules (tap targets, line height) and, with SCREENSHOTS=1, a PNG."""
+
+    def __init__(self, browser, base_url: str, data) -> None:
+        self.browser, self.base_url, self.data = browser, base_url, data
+        self.contexts: list = []
+        self.people: list[Person] = []
+        self.problems: list[str] = []
+        self.checked: list[str] = []
+        self.save = os.environ.get("SCREENSHOTS") == "1"
+        self.started = time.monotonic()
+        self.timings: list[tuple[str, float]] = []
+
+    def person(self, name: str, phone: str, homes: list[str] | None = None) -> Person:
+        context = self.browser.new_context(**CONTEXT_ARGS, base_url=self.base_url)
+        self.contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(5_000)
+        watch = ConsoleWatch(page)
+        login(page, phone)
+        who = Person(name, phone, page, watch, homes or [])
+        self.people.append(who)
+        return who
+
+    def screen(self, who: Person, name: str, layout: bool = True) -> None:
+        page = who.page
+        assert_no_axe_violations(page, f"journey/{who.name}/{name}")
+        if layout:
+            self.problems.extend(check_normal_page(page))
+        self.checked.append(f"{who.name}:{name}")
+        if self.save:
+            SHOTS.mkdir(exist_ok=True)
+            screenshot(page, SHOTS / f"journey-{len(self.checked):02d}-{who.name}-{name}.png")
+
+    def lap(self, what: str) -> None:
+        self.timings.append((what, round(time.monotonic() - self.started, 1)))
+
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
+
+    def assert_clean(self) -> None:
+        errors = [f"{p.name}: {e}" for p in self.people for e in p.watch.errors]
+        assert not errors, "browser errors:\n" + "\n".join(errors)
+        assert not self.problems, "\n".join(self.problems)
+
+
+# --- the clock, moved in the database -----------------------------------------------------------
+
+
+def end_notice_period(data, topic_id: int) -> None:
+    """The topic was posted long enough ago that its notice period is over (as if the
+    committee had posted it notice_days + 1 days ago)."""
+    from participation.consult.models import Topic
+
+    with data.ctx():
+        topic = db.session.get(Topic, topic_id)
+        topic.posted_at = utcnow() - timedelta(days=topic.notice_days + 1)
+        db.session.commit()
+
+
+def plan_notice_over(data, plan_id: int) -> None:
+    from participation.plan.models import Plan
+
+    with data.ctx():
+        plan = db.session.get(Plan, plan_id)
+        topic_id = plan.topic_id
+        plan.published_at = utcnow() - timedelta(days=8)
+        db.session.commit()
+    end_notice_period(data, topic_id)
+
+
+def reach_closing_time(data, vote_id: int) -> None:
+    """The vote's closing time has come: the next view of the vote closes it (refresh_vote),
+    as the real clock would."""
+    from participation.voting.models import Vote
+
+    with data.ctx():
+        vote = db.session.get(Vote, vote_id)
+        vote.closes_at = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+
+
+def vote_state(data, vote_id: int) -> tuple[str, dict]:
+    from participation.voting.models import Vote
+
+    with data.ctx():
+        vote = db.session.get(Vote, vote_id)
+        return str(vote.status), dict(vote.result or {})
+
+
+def menu_ids(data, keys: list[str]) -> dict[str, int]:
+    from participation.plan.models import MenuItem
+
+    with data.ctx():
+        return {k: db.session.scalar(select(MenuItem.id).where(MenuItem.key == k)) for k in keys}
+
+
+def money(value: Decimal | str) -> str:
+    return f"{Decimal(value):,.2f}"
