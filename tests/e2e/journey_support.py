@@ -81,6 +81,7 @@ class Journey:
         self.save = os.environ.get("SCREENSHOTS") == "1"
         self.started = time.monotonic()
         self.timings: list[tuple[str, float]] = []
+        self.checking = 0.0  # seconds spent in axe and the layout checks
 
     def person(self, name: str, phone: str, homes: list[str] | None = None) -> Person:
         context = self.browser.new_context(**CONTEXT_ARGS, base_url=self.base_url)
@@ -94,6 +95,7 @@ class Journey:
         return who
 
     def screen(self, who: Person, name: str, layout: bool = True) -> None:
+        started = time.monotonic()
         page = who.page
         assert_no_axe_violations(page, f"journey/{who.name}/{name}")
         if layout:
@@ -102,6 +104,7 @@ class Journey:
         if self.save:
             SHOTS.mkdir(exist_ok=True)
             screenshot(page, SHOTS / f"journey-{len(self.checked):02d}-{who.name}-{name}.png")
+        self.checking += time.monotonic() - started
 
     def lap(self, what: str) -> None:
         self.timings.append((what, round(time.monotonic() - self.started, 1)))

@@ -234,13 +234,12 @@ def test_withdrawing(ctx, community, people):
 
 
 def _supports(idea) -> int:
-    return db.session.scalar(select(count_rows()).where(IdeaSupport.idea_id == idea.id))
-
-
-def count_rows():
+    """Support rows of the idea, counted in the database (the count column must agree)."""
     from sqlalchemy import func
 
-    return func.count(IdeaSupport.id)
+    return db.session.scalar(
+        select(func.count(IdeaSupport.id)).where(IdeaSupport.idea_id == idea.id)
+    )
 
 
 def test_support_once_per_account_a_double_tap_counts_once(ctx, community, people):
