@@ -299,7 +299,7 @@ def seed_plans(ctx: SeedContext) -> None:
     posted = ctx.at(start - 28, 10)
     with acting_at(ctx, posted):
         topic1 = plans.publish_plan(chair, v1, 7, now=posted)
-    v1.published_at = posted
+    v1.published_at = topic1.created_at = posted
     people = residents_of(ctx, XFL)
     for day, kind, text in XFL_PLAN_COMMENTS:
         early = [r for r in people if r.since < posted]
@@ -311,13 +311,13 @@ def seed_plans(ctx: SeedContext) -> None:
     revised = ctx.at(start - 33, 15, 30)
     with acting_at(ctx, revised):
         v2 = plans.revise(chair, v1)
-    v2.created_at = revised
+    v2.created_at = v1.updated_at = revised
     keys_v2 = [k for k in XFL_PLAN_ITEMS_V1 if k != "fitness"] + ["racks"]
     _compose(ctx, chair, v2, items, keys_v2, XFL_V2_RESIDENTS_PER_M2, ctx.at(start - 34, 11))
     posted2 = ctx.at(start - 35, 10)
     with acting_at(ctx, posted2):
         topic2 = plans.publish_plan(chair, v2, 7, now=posted2)
-    v2.published_at = posted2
+    v2.published_at = topic2.created_at = posted2
     with acting_at(ctx, ctx.at(start - 36, 9)):
         consult.add_comment(
             chair,
@@ -395,6 +395,7 @@ def seed_plans(ctx: SeedContext) -> None:
             ],
             sources={},
         )
+        draft.updated_at = at
     db.session.flush()
 
 
