@@ -247,7 +247,10 @@ def wrk(port: int, file: Path, weights: str, args: argparse.Namespace, seconds: 
         str(cutoff),
     ]
     load_before = os.getloadavg()[0]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode:
+        raise SystemExit(f"wrk failed: {proc.stdout}{proc.stderr}")
+    out = proc.stdout
     result = json.loads(re.search(r"^RESULT (.*)$", out, re.M).group(1))
     result["rps"] = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     result["load_avg"] = round((load_before + os.getloadavg()[0]) / 2, 1)
@@ -332,7 +335,7 @@ def main() -> None:
     pages_file.write_text("\n".join(data["reads"]) + "\n")
     base_file = tmp / "baseline.txt"
     base_file.write_text(
-        "get\t0\tGET\t/bench/get\t\t\n"
+        "get\t0\tGET\t/bench/get\t\t\n" * 16  # every wrk thread needs lines of each kind
         + "".join(f"insert\t0\tPOST\t/bench/insert\t\tk={i}&choice=agree\n" for i in range(1000))
     )
     read_share = sum(w for k, w in weights.items() if k in PAGES)
