@@ -15,6 +15,8 @@ import hashlib
 import json
 import os
 import re
+import resource
+import signal
 import statistics
 import subprocess
 import sys
@@ -202,6 +204,7 @@ def seed(url: str, owners: int, issues: int, staff: int) -> dict:
         for uid, version in readers:
             cookie, _token = sign(uid, version)
             reads += [f"{kind}\t0\tGET\t{path}\t{cookie}\t" for kind, path in paths.items()]
+            reads.append(f"floor\t0\tGET\t/healthz\t{cookie}\t")  # the app's own floor
         staff_cookies = [sign(u, 1) for u in staff_ids]
         acts = {"acknowledge": [], "resolve": []}
         for i, iid in enumerate(issue_ids):
@@ -228,7 +231,15 @@ def seed(url: str, owners: int, issues: int, staff: int) -> dict:
     }
 
 
-def wrk(port: int, file: Path, weights: str, args: argparse.Namespace, seconds: int) -> dict:
+def wrk(
+    server: tuple[int, str],
+    port: int,
+    file: Path,
+    weights: str,
+    args: argparse.Namespace,
+    seconds: int,
+) -> dict:
+    """One wrk run; server: (gunicorn's process group, database URL) for the CPU account."""
     cutoff = max(seconds - args.write_margin, 1) if args.write_margin > 0 else 0
     cmd = [
         "wrk",
@@ -247,13 +258,25 @@ def wrk(port: int, file: Path, weights: str, args: argparse.Namespace, seconds: 
         str(cutoff),
     ]
     load_before = os.getloadavg()[0]
+    db_pids = vote_cast.backend_pids(server[1])
+    cpu_before = vote_cast.cpu_snapshot(server[0], db_pids)
+    wrk_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.run(cmd, capture_output=True, text=True)
+    wrk_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode:
         raise SystemExit(f"wrk failed: {proc.stdout}{proc.stderr}")
+    db_pids |= vote_cast.backend_pids(server[1])
+    cpu_after = vote_cast.cpu_snapshot(server[0], db_pids)
     out = proc.stdout
     result = json.loads(re.search(r"^RESULT (.*)$", out, re.M).group(1))
     result["rps"] = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     result["load_avg"] = round((load_before + os.getloadavg()[0]) / 2, 1)
+    # CPU time of the whole request path (gunicorn master and workers, the PostgreSQL backends,
+    # wrk) per request: unlike req/s, it hardly depends on what else the machine runs.
+    used = {pid: (t - cpu_before.get(pid, 0)) / vote_cast.TICK for pid, t in cpu_after.items()}
+    wrk_s = (wrk_after.ru_utime + wrk_after.ru_stime) - (wrk_before.ru_utime + wrk_before.ru_stime)
+    n = max(result["requests"], 1)
+    result["cpu_ms_per_request"] = round((sum(used.values()) + wrk_s) * 1000 / n, 3)
     return result
 
 
@@ -350,9 +373,16 @@ def main() -> None:
         "mix": (app_port, lambda: mix_file(next(mix_no)), args.mix),
     }
     if not args.no_pages:
+        # The app's floor: GET /healthz (one SELECT 1) through the whole app, logged in.
+        targets["app_floor"] = (app_port, lambda: pages_file, "floor:1")
         for page in PAGES:
             targets[f"page_{page}"] = (app_port, lambda: pages_file, f"{page}:1")
 
+    def interrupted(signum, _frame):  # SIGTERM/SIGINT: stop the servers on the way out
+        raise SystemExit(f"stopped by signal {signum}")
+
+    signal.signal(signal.SIGTERM, interrupted)
+    signal.signal(signal.SIGINT, interrupted)
     procs = {}
     results: dict[str, list[dict]] = {name: [] for name in targets}
     warmups: list[dict] = []
@@ -360,19 +390,21 @@ def main() -> None:
     try:
         procs["app"] = vote_cast.serve(APP, app_port, url, args.workers)
         procs["baseline"] = vote_cast.serve(BASELINE, base_port, url, args.workers)
+        servers = {app_port: (procs["app"].pid, url), base_port: (procs["baseline"].pid, url)}
         check_pages(app_port, data["paths"], data["reads"])
         for name, (port, file, w) in targets.items():  # warm-up (its writes are counted too)
-            r = wrk(port, file(), w, args, 3)
+            r = wrk(servers[port], port, file(), w, args, 3)
             if name == "mix":
                 warmups.append(r)
         for round_no in range(1, args.rounds + 1):
             for name, (port, file, w) in targets.items():
-                r = wrk(port, file(), w, args, args.duration)
+                r = wrk(servers[port], port, file(), w, args, args.duration)
                 results[name].append(r)
                 log(
                     f"round {round_no} {name:15s} {r['rps']:8.1f} req/s  p50 {r['p50_ms']:7.1f}"
                     f"  p95 {r['p95_ms']:7.1f}  p99 {r['p99_ms']:7.1f} ms  non-2xx/3xx "
-                    f"{r['non2xx']}  socket errors {r['socket_errors']}  load {r['load_avg']}"
+                    f"{r['non2xx']}  socket errors {r['socket_errors']}  CPU {r['cpu_ms_per_request']:.2f}"
+                    f" ms/request  load {r['load_avg']}"
                 )
     finally:
         for proc in procs.values():
@@ -474,6 +506,16 @@ def main() -> None:
                 "median": round(statistics.median(per_round), 3),
                 "rounds": [round(x, 3) for x in per_round],
             }
+        # Baseline CPU per request / this target's: the throughput ratio on a machine of its
+        # own, independent of what else runs (the figure to trust on a loaded machine).
+        per_round = [
+            b["cpu_ms_per_request"] / r["cpu_ms_per_request"]
+            for r, b in zip(results[name], results[base], strict=True)
+        ]
+        out["cpu"] = {
+            "median": round(statistics.median(per_round), 3),
+            "rounds": [round(x, 3) for x in per_round],
+        }
         return out
 
     table = {
@@ -483,12 +525,15 @@ def main() -> None:
             "p95_ms": round(med(name, "p95_ms"), 1),
             "p99_ms": round(med(name, "p99_ms"), 1),
             "rps_spread": [round(r["rps"], 1) for r in results[name]],
+            "cpu_ms_per_request": round(med(name, "cpu_ms_per_request"), 2),
         }
         for name in results
     }
     comparisons = {"mix_vs_baseline_mix": ratios("mix", "baseline_mix")}
     comparisons["mix_vs_baseline_get"] = ratios("mix", "baseline_get")
     comparisons["mix_vs_baseline_insert"] = ratios("mix", "baseline_insert")
+    if not args.no_pages:
+        comparisons["app_floor_vs_baseline_get"] = ratios("app_floor", "baseline_get")
     for page in PAGES if not args.no_pages else ():
         comparisons[f"page_{page}_vs_baseline_get"] = ratios(f"page_{page}", "baseline_get")
     loads = [r["load_avg"] for rs in results.values() for r in rs]
@@ -499,18 +544,19 @@ def main() -> None:
         f"load average {min(loads)}–{max(loads)} on {os.cpu_count()} CPUs"
     )
     log(
-        f"{'target':16s} {'req/s':>8s} {'p50 ms':>8s} {'p95 ms':>8s} {'p99 ms':>8s}  req/s per round"
+        f"{'target':16s} {'req/s':>8s} {'p50 ms':>8s} {'p95 ms':>8s} {'p99 ms':>8s} {'CPU ms':>8s}  req/s per round"
     )
     for name, t in table.items():
         log(
             f"{name:16s} {t['rps']:8.1f} {t['p50_ms']:8.1f} {t['p95_ms']:8.1f} {t['p99_ms']:8.1f}"
-            f"  {t['rps_spread']}"
+            f" {t['cpu_ms_per_request']:8.2f}  {t['rps_spread']}"
         )
     log("\nratios (median of per-round ratios; throughput: higher is better, latency: lower)")
     for name, c in comparisons.items():
         log(
             f"{name:32s} throughput {c['rps']['median']:.3f}  p50 {c['p50_ms']['median']:.2f}  "
-            f"p95 {c['p95_ms']['median']:.2f}  p99 {c['p99_ms']['median']:.2f}   "
+            f"p95 {c['p95_ms']['median']:.2f}  p99 {c['p99_ms']['median']:.2f}  "
+            f"CPU-based throughput {c['cpu']['median']:.3f}   "
             f"(throughput per round {c['rps']['rounds']})"
         )
     if not args.no_pages:

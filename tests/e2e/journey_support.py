@@ -14,7 +14,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from participation.config import ROOT
-from participation.core.timeutil import utcnow
+from participation.core.timeutil import aware, utcnow
 from participation.extensions import db
 from tests.e2e.support import (
     CONTEXT_ARGS,
@@ -152,6 +152,8 @@ def reach_closing_time(data, vote_id: int) -> None:
     with data.ctx():
         vote = db.session.get(Vote, vote_id)
         vote.closes_at = utcnow() - timedelta(seconds=1)
+        # It opened a moment ago (the minute the form gave); keep the period the right way round.
+        vote.opens_at = min(aware(vote.opens_at), vote.closes_at - timedelta(minutes=1))
         db.session.commit()
 
 

@@ -225,6 +225,9 @@ def step1_willingness_vote(j: Journey, committee: Person, owners: list[Person]) 
     j.screen(li, "vote-result")
     status, result = vote_state(j.data, vote_id)
     assert status == "closed" and result.get("passed") is True
+    ballots = result["ballots"]
+    assert (ballots["online"], ballots["paper"]) == (4, 2), ballots
+    assert (result["agree"]["owners"], result["disagree"]["owners"]) == (5, 1)
     main = li.main()
     assert "85.71%" in main or "85.7%" in main, main  # 6 of 7 owners took part
 
