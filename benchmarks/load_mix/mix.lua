@@ -3,7 +3,7 @@
 -- usage: wrk ... -s mix.lua URL -- FILE NTHREADS WEIGHTS CUTOFF_S
 --   FILE     one request a line: kind<TAB>once<TAB>method<TAB>path<TAB>cookie<TAB>body
 --            once=1: the request is sent at most once (a ballot, an issue action): each thread
---            takes every NTHREADS-th line and never wraps around, so no write is repeated;
+--            takes every NTHREADS-th line of its kind and never wraps, so no write is repeated;
 --            once=0: the thread cycles through its lines (page views).
 --   WEIGHTS  "kind:weight,kind:weight,..." (integers); a deck of these kinds, shuffled per
 --            thread, decides what each next request is.
@@ -39,10 +39,12 @@ function init(args)
   local file, nthreads, weights, cutoff = args[1], tonumber(args[2]), args[3], tonumber(args[4])
   pools, cursor, once, sent, tags = {}, {}, {}, {}, {}
   reads_bad, exhausted = 0, 0
-  local i = 0
+  local seen = {}  -- lines of each kind so far: thread `id` takes every nthreads-th of each
   for line in io.lines(file) do
     local kind, o, method, path, cookie, body =
       line:match("^([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)$")
+    local i = kind and (seen[kind] or 0)
+    if kind then seen[kind] = i + 1 end
     if kind and i % nthreads == id then
       local headers = { ["User-Agent"] = "wrk-bench" }
       if cookie ~= "" then headers["Cookie"] = cookie end
@@ -57,7 +59,6 @@ function init(args)
       is_write = is_write or {}
       is_write[kind] = (method == "POST")
     end
-    if kind then i = i + 1 end
   end
   deck, reads = {}, {}
   for kind, weight in weights:gmatch("([%w_]+):(%d+)") do

@@ -450,8 +450,6 @@ def main() -> None:
             ),
         }
     engine.dispose()
-    if not args.keep_db:
-        subprocess.run(["dropdb", "-h", args.host, "-U", args.user, args.db], check=True)
 
     mix_runs_done = warmups + results["mix"]
     answered: dict[str, int] = {}
@@ -602,6 +600,8 @@ def main() -> None:
                 indent=2,
             )
         )
+    if not args.keep_db:  # --force: a worker's connection may outlive gunicorn's exit briefly
+        subprocess.run(["dropdb", "--force", "-h", args.host, "-U", args.user, args.db])
     if not matches or any(v for k, v in errors.items() if k != "writes_exhausted" and v):
         sys.exit(1)
 

@@ -118,3 +118,36 @@ class SpendingForm(FlaskForm):
     payee = StringField(_l("Paid to"), render_kw={"maxlength": 100})
     reference = StringField(_l("Invoice or transfer reference"), render_kw={"maxlength": 60})
     source = SelectField(_l("Paid from"), choices=[], validate_choice=False)
+
+
+class PaperPledgeForm(FlaskForm):
+    """A pledge a household signed on paper, recorded by the committee (the home from the
+    register, as for paper ballots)."""
+
+    token = HiddenField()
+    building = SelectField(_l("Building"), validate_choice=False)
+    entrance = SelectField(_l("Entrance"), validate_choice=False)
+    room = SelectField(_l("Room"), validate_choice=False)
+    unit = StringField(
+        _l("Or type the home"),
+        render_kw={"placeholder": "3-2-501", "autocomplete": "off", "spellcheck": "false"},
+    )
+    kind = RadioField(
+        _l("What the household pledges"),
+        choices=[SelectChoice(k, v) for k, v in KIND_LABELS.items()],
+        validate_choice=False,
+    )
+    amount = StringField(_l("Amount (yuan)"), render_kw=MONEY_ATTRS)
+    hours = StringField(_l("Hours offered"), render_kw={"inputmode": "decimal", "autocomplete": "off"})
+    skill = SelectField(
+        _l("What kind of work"),
+        choices=[SelectChoice(k, v) for k, v in SKILL_LABELS.items()],
+        validate_choice=False,
+    )
+    item = StringField(_l("What they will give"), render_kw={"maxlength": 100})
+    quantity = StringField(_l("How much"), render_kw={"maxlength": 40})
+    value = StringField(_l("Estimated value (yuan)"), render_kw=MONEY_ATTRS)
+    evidence = StringField(
+        _l("Paper form number or where the signed paper is kept"),
+        render_kw={"maxlength": 200, "autocomplete": "off"},
+    )

@@ -6,7 +6,8 @@ residents' pledges of money, labour and materials, and the committee's spending 
   owners' vote that authorises using it.
 * `RewardSetting`: a community's own 以奖代补 rule; without one the city default (app config
   PLEDGE_REWARD_DEFAULT) applies.
-* `Pledge`: what one resident offers for one home. `token` is the hidden idempotency field of
+* `Pledge`: what one resident offers for one home (or, on paper, what a household without an
+  account signed, recorded by the committee: `recorded_by_id`, `evidence`). `token` is the hidden idempotency field of
   the form: UNIQUE, so a double tap or a resent form can never make two pledges.
   pledged → fulfilled (confirmed by the committee) | withdrawn (by the resident, before it is
   fulfilled) | cancelled (by the committee, with a reason).
@@ -129,7 +130,12 @@ class Pledge(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("community.id"))
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    # The resident who pledged; None for a paper pledge the committee recorded for a home.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # Paper pledges (a household without an account signs a paper form): the committee member
+    # who recorded it and the paper's reference or evidence note.
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    evidence: Mapped[str] = mapped_column(String(200), default="")
     token: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(10))
     status: Mapped[str] = mapped_column(String(10), default=PledgeStatus.PLEDGED)
@@ -159,7 +165,12 @@ class Pledge(db.Model):
     cancel_reason: Mapped[str] = mapped_column(String(300), default="")
 
     unit: Mapped[Unit] = relationship()
-    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+
+    @property
+    def on_paper(self) -> bool:
+        """Recorded by the committee from a paper form."""
+        return self.recorded_by_id is not None
 
 
 class SpendingEntry(db.Model):

@@ -535,21 +535,7 @@ def make_pledge(
         honour=bool(honour),
         created_at=now,
     )
-    if kind == PledgeKind.MONEY:
-        pledge.amount = parse_amount(amount, "amount")
-    elif kind == PledgeKind.LABOUR:
-        pledge.hours = parse_hours(hours)
-        if skill not in SKILLS:
-            raise DomainError(_("Please choose the kind of work you offer."), "skill")
-        pledge.skill = str(skill)
-    else:
-        pledge.item = _clean(item, TEXT_MAX)
-        if not pledge.item:
-            raise DomainError(_("Please say what you will give."), "item")
-        pledge.quantity = _clean(quantity, 40)
-        if not pledge.quantity:
-            raise DomainError(_("Please give the quantity, e.g. 2 bags or 10 m."), "quantity")
-        pledge.value = parse_amount(value, "value", allow_zero=True)
+    _fill(pledge, amount=amount, hours=hours, skill=skill, item=item, quantity=quantity, value=value)
     try:
         with db.session.begin_nested():  # UNIQUE(token) settles a double submit in flight
             db.session.add(pledge)
@@ -569,10 +555,119 @@ def make_pledge(
     return pledge, True
 
 
+def _fill(pledge: Pledge, *, amount, hours, skill, item, quantity, value) -> None:
+    """The kind's own fields, parsed with the same rules for every channel."""
+    kind = pledge.kind
+    if kind == PledgeKind.MONEY:
+        pledge.amount = parse_amount(amount, "amount")
+    elif kind == PledgeKind.LABOUR:
+        pledge.hours = parse_hours(hours)
+        if skill not in SKILLS:
+            raise DomainError(_("Please choose the kind of work you offer."), "skill")
+        pledge.skill = str(skill)
+    else:
+        pledge.item = _clean(item, TEXT_MAX)
+        if not pledge.item:
+            raise DomainError(_("Please say what you will give."), "item")
+        pledge.quantity = _clean(quantity, 40)
+        if not pledge.quantity:
+            raise DomainError(_("Please give the quantity, e.g. 2 bags or 10 m."), "quantity")
+        pledge.value = parse_amount(value, "value", allow_zero=True)
+
+
 def _same_submission(existing: Pledge, user: Any) -> tuple[Pledge, bool]:
-    if existing.user_id != getattr(user, "id", None):
+    author = existing.recorded_by_id if existing.on_paper else existing.user_id
+    if author != getattr(user, "id", None):
         raise DomainError(_("The form expired. Please reload the page and try again."))
     return existing, False
+
+
+EVIDENCE_MAX = 200
+
+
+def record_paper_pledge(
+    actor: Any,
+    community: Community,
+    *,
+    unit_id: Any,
+    kind: Any,
+    token: Any,
+    evidence: Any,
+    amount: Any = None,
+    hours: Any = None,
+    skill: Any = "",
+    item: Any = "",
+    quantity: Any = "",
+    value: Any = None,
+    now: datetime | None = None,
+) -> tuple[Pledge, bool]:
+    """The committee records a pledge a household made on paper (homes without an account, as
+    paper ballots in voting): any home of the register, the same rules and one-time token as a
+    resident's pledge, and the paper's reference or an evidence note. Not on the honour roll
+    (no separate consent to be named). Returns (pledge, created)."""
+    now = now or utcnow()
+    token = str(token or "")
+    if not TOKEN_RE.match(token):
+        raise DomainError(_("The form expired. Please reload the page and try again."))
+    existing = db.session.scalar(select(Pledge).where(Pledge.token == token))
+    if existing is not None:
+        return _same_submission(existing, actor)
+    if not pledging_open(community):
+        raise DomainError(
+            _(
+                "Pledges are taken only while step 3 (Share responsibility) is in progress. "
+                "It is not the current step of this community."
+            )
+        )
+    try:
+        unit = db.session.get(Unit, int(unit_id))
+    except (TypeError, ValueError):
+        unit = None
+    if unit is None or unit.community_id != community.id:
+        raise DomainError(_("Please choose the home from the register."), "unit_id")
+    kind = _validate_kind(kind)
+    note = _clean(evidence, EVIDENCE_MAX + 1)
+    if not note:
+        raise DomainError(
+            _("Please note the paper form's number or where the signed paper is kept."),
+            "evidence",
+        )
+    if len(note) > EVIDENCE_MAX:
+        raise DomainError(_("Please keep it under %(n)d characters.", n=EVIDENCE_MAX), "evidence")
+    pledge = Pledge(
+        community_id=community.id,
+        unit_id=unit.id,
+        user_id=None,
+        recorded_by_id=actor.id,
+        evidence=note,
+        token=token,
+        kind=kind,
+        status=PledgeStatus.PLEDGED,
+        honour=False,
+        created_at=now,
+    )
+    _fill(pledge, amount=amount, hours=hours, skill=skill, item=item, quantity=quantity, value=value)
+    try:
+        with db.session.begin_nested():
+            db.session.add(pledge)
+    except IntegrityError:
+        first = db.session.scalar(select(Pledge).where(Pledge.token == token))
+        if first is None:
+            raise
+        return _same_submission(first, actor)
+    audit.record(
+        actor,
+        "pledge.record_paper",
+        community_id=community.id,
+        target=pledge,
+        kind=kind,
+        unit_id=unit.id,
+        evidence=note,
+        amount=pledge.amount,
+        hours=pledge.hours,
+        value=pledge.value,
+    )
+    return pledge, True
 
 
 def withdraw(user: Any, pledge: Pledge, *, now: datetime | None = None) -> Pledge:
@@ -661,7 +756,7 @@ def confirm(
         hours_worked=pledge.hours_worked,
     )
     notify.send(
-        [pledge.user_id],
+        [pledge.user_id] if pledge.user_id is not None else [],
         N_("The committee confirmed your contribution. Thank you!"),
         link=_link(pledge),
         community_id=pledge.community_id,
@@ -685,7 +780,7 @@ def cancel(actor: Any, pledge: Pledge, reason: Any, *, now: datetime | None = No
         actor, "pledge.cancel", community_id=pledge.community_id, target=pledge, reason=text
     )
     notify.send(
-        [pledge.user_id],
+        [pledge.user_id] if pledge.user_id is not None else [],
         N_("The committee cancelled your pledge: %(reason)s"),
         link=_link(pledge),
         community_id=pledge.community_id,
@@ -717,7 +812,7 @@ def committee_list(community: Community | int, status: str | None = None) -> lis
     """Every pledge with its resident's name and home, in one query."""
     query = (
         select(Pledge, User.name, Building.name, Entrance.name, Unit.room)
-        .join(User, User.id == Pledge.user_id)
+        .outerjoin(User, User.id == Pledge.user_id)
         .join(Unit, Unit.id == Pledge.unit_id)
         .join(Entrance, Entrance.id == Unit.entrance_id)
         .join(Building, Building.id == Entrance.building_id)
@@ -729,7 +824,8 @@ def committee_list(community: Community | int, status: str | None = None) -> lis
         case((Pledge.status == PledgeStatus.PLEDGED, 0), else_=1), Pledge.created_at.desc()
     )
     return [
-        PledgeRow(p, name, f"{b}-{e}-{room}") for p, name, b, e, room in db.session.execute(query)
+        PledgeRow(p, name or "", f"{b}-{e}-{room}")
+        for p, name, b, e, room in db.session.execute(query)
     ]
 
 

@@ -33,6 +33,7 @@ from .forms import (
     LabourForm,
     MaterialsForm,
     MoneyForm,
+    PaperPledgeForm,
     RewardForm,
     SpendingForm,
 )
@@ -450,3 +451,107 @@ def funding(code: str):
         flash(_("The payment is recorded in the public ledger."), "success")
         return redirect(url_for("pledge.funding", code=code, _anchor="spending"))
     abort(400)
+
+
+# ---------------------------------------------------------------------------------------------
+# Paper pledges: a household without an account signs a paper form; the committee records it.
+
+
+def _register_homes(comm: Community) -> list[tuple[int, str, str, str]]:
+    """(unit id, building, entrance, room) of every home of the register, in order: one query."""
+    from sqlalchemy import select
+
+    from ..core.models import Building, Entrance, Unit
+
+    return [
+        tuple(r)
+        for r in db.session.execute(
+            select(Unit.id, Building.name, Entrance.name, Unit.room)
+            .join(Entrance, Entrance.id == Unit.entrance_id)
+            .join(Building, Building.id == Entrance.building_id)
+            .where(Unit.community_id == comm.id)
+            .order_by(Building.sort_key, Building.name, Entrance.sort_key, Entrance.name, Unit.sort_key)
+        )
+    ]
+
+
+def _paper_home(form: PaperPledgeForm, homes) -> tuple[int | None, str]:
+    from ..voting.views_paper import find_home, split_home
+
+    typed = (form.unit.data or "").strip()
+    if typed:
+        parts = split_home(typed)
+        if parts is None:
+            return None, _("Type the home as building-entrance-room, like 3-2-501.")
+    else:
+        parts = (form.building.data or "", form.entrance.data or "", form.room.data or "")
+        if not all(parts):
+            return None, _("Choose the building, entrance and room, or type the home like 3-2-501.")
+    label = "-".join(parts)
+    unit_id = find_home(homes, *parts)
+    if unit_id is None:
+        return None, _(
+            "No home %(label)s in the register. Check the building, entrance and room.",
+            label=label,
+        )
+    return unit_id, label
+
+
+@bp.route("/paper", methods=["GET", "POST"])
+def paper(code: str):
+    from wtforms.fields.choices import SelectChoice
+
+    comm = load_community(code)
+    permissions.require(current_user, "pledge.manage", comm)
+    homes = _register_homes(comm)
+    form = PaperPledgeForm()
+    blank = [SelectChoice("", "—")]
+    seen = lambda values: list(dict.fromkeys(values))  # noqa: E731
+    form.building.choices = blank + [SelectChoice(b) for b in seen(h[1] for h in homes)]
+    form.entrance.choices = blank + [SelectChoice(e) for e in seen(h[2] for h in homes)]
+    rooms = sorted(seen(h[3] for h in homes), key=lambda r: (len(r), r))
+    form.room.choices = blank + [SelectChoice(r) for r in rooms]
+    if request.method == "GET":
+        form.token.data = services.new_token()
+        form.kind.data = "money"
+        form.skill.data = "supervision"
+    is_open = services.pledging_open(comm)
+    if form.validate_on_submit():
+        unit_id, label = _paper_home(form, homes)
+        if unit_id is None:
+            form.unit.errors.append(label)
+        else:
+            try:
+                pledge, created = services.record_paper_pledge(
+                    current_user,
+                    comm,
+                    unit_id=unit_id,
+                    kind=form.kind.data,
+                    token=form.token.data,
+                    evidence=form.evidence.data,
+                    amount=form.amount.data,
+                    hours=form.hours.data,
+                    skill=form.skill.data,
+                    item=form.item.data,
+                    quantity=form.quantity.data,
+                    value=form.value.data,
+                )
+                db.session.commit()
+            except DomainError as err:
+                db.session.rollback()
+                if err.field is None or not hasattr(form, err.field):
+                    form.form_errors.append(err.message)
+                else:
+                    show_domain_error(form, err)
+            else:
+                flash(
+                    _("The paper pledge for %(home)s is recorded.", home=label)
+                    if created
+                    else _("This pledge was already recorded (the form was sent twice)."),
+                    "success",
+                )
+                return redirect(url_for("pledge.paper", code=code))
+    recent = [r for r in services.committee_list(comm) if r.pledge.on_paper][:10]
+    return render_template(
+        "pledge/paper.html", form=form, recent=recent, labels=LABELS, is_open=is_open
+    ), (400 if form.errors else 200)

@@ -9,7 +9,8 @@
 | photos.manage   | committee                                  |
 | export.register | committee (masked phones and names)        |
 | export.ballots  | committee only (receipt, unit, channel, choice) |
-| export.records  | committee, city (pledges, issues, ratings) |
+| export.records  | committee, city (ratings)                  |
+| export.archive  | committee only (pledges, issues: homes and masked people) |
 | dashboard.city  | city                                       |
 
 "Residents see only their community's board": board.view needs a role in that community, which
@@ -28,6 +29,7 @@ register("photos.manage", {COMMITTEE})
 register("export.register", {COMMITTEE})
 register("export.ballots", {COMMITTEE})
 register("export.records", {COMMITTEE, CITY})
+register("export.archive", {COMMITTEE})
 register("dashboard.city", {CITY})
 
 ACTIONS = (
@@ -39,5 +41,6 @@ ACTIONS = (
     "export.register",
     "export.ballots",
     "export.records",
+    "export.archive",
     "dashboard.city",
 )

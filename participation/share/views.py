@@ -322,7 +322,7 @@ def export(code: str, kind: str, fmt: str):
             abort(404)
         table = exports.ratings_table(round_, locale)
     else:
-        permissions.require(current_user, "export.records", comm)
+        permissions.require(current_user, "export.archive", comm)
         from . import records
 
         table = (

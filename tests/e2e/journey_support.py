@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -48,7 +48,6 @@ class Person:
     phone: str
     page: object
     watch: ConsoleWatch
-    homes: list[str] = field(default_factory=list)
 
     def go(self, path: str) -> None:
         self.page.goto(path)
@@ -83,14 +82,14 @@ class Journey:
         self.timings: list[tuple[str, float]] = []
         self.checking = 0.0  # seconds spent in axe and the layout checks
 
-    def person(self, name: str, phone: str, homes: list[str] | None = None) -> Person:
+    def person(self, name: str, phone: str) -> Person:
         context = self.browser.new_context(**CONTEXT_ARGS, base_url=self.base_url)
         self.contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(5_000)
         watch = ConsoleWatch(page)
         login(page, phone)
-        who = Person(name, phone, page, watch, homes or [])
+        who = Person(name, phone, page, watch)
         self.people.append(who)
         return who
 
