@@ -30,6 +30,18 @@ MAX_PAGE = 100_000  # far past any real list's last page
 MAX_ID = 2**31 - 1  # the largest value of an INTEGER primary key on PostgreSQL
 
 
+def parse_id(value) -> int | None:
+    """A row id typed into a form, a query string or a URL: a positive int the primary key can
+    hold, else None (names no row). Anything larger would overflow the database driver."""
+    if isinstance(value, bool):
+        return None
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number <= MAX_ID else None
+
+
 class _Session(FlaskSession):
     def get(self, entity, ident, *args, **kwargs):  # type: ignore[override]
         """An id the primary key cannot hold (a number typed into a form or a URL) names no

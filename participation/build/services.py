@@ -29,7 +29,7 @@ from ..core.models import Building, Community, Entrance, Membership, Role
 from ..core.notify import N_
 from ..core.timeutil import aware, utcnow
 from ..core.uploads import UploadError, delete_stored, save_image
-from ..extensions import db
+from ..extensions import db, parse_id
 from . import rules, workflow
 from .models import Issue, IssueEvent, IssueMeToo, IssuePhoto, IssueRoute, PartyMember
 
@@ -224,10 +224,10 @@ def _place(community: Community, building_id: Any, entrance_id: Any) -> tuple[in
     def as_id(value: Any) -> int | None:
         if value in (None, ""):
             return None
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            raise DomainError(_("Choose a building from the list."), "building") from None
+        number = parse_id(value)
+        if number is None:
+            raise DomainError(_("Choose a building from the list."), "building")
+        return number
 
     bid, eid = as_id(building_id), as_id(entrance_id)
     if bid is not None:

@@ -35,7 +35,7 @@ from ..core.htmx import is_htmx
 from ..core.models import Building, Community, Entrance
 from ..core.timeutil import aware, local_zone, parse_wall, utcnow
 from ..core.uploads import UploadError, delete_stored, upload_path
-from ..extensions import db
+from ..extensions import db, parse_id
 from . import log as buildlog
 from . import permissions as build_permissions
 from . import public, rules, services, workflow
@@ -159,14 +159,13 @@ def _home_place(comm: Community) -> str:
 
 def _parse_place(value: str | None) -> tuple[int | None, int | None]:
     value = (value or "").strip()
-    try:
-        if value.startswith("b"):
-            return int(value[1:]), None
-        if value.startswith("e"):
-            b, e = value[1:].split("-", 1)
-            return int(b), int(e)
-    except ValueError:
-        pass
+    if value.startswith("b"):
+        return parse_id(value[1:]), None
+    if value.startswith("e") and "-" in value:
+        b, e = value[1:].split("-", 1)
+        building_id, entrance_id = parse_id(b), parse_id(e)
+        if building_id and entrance_id:
+            return building_id, entrance_id
     return None, None
 
 
@@ -507,10 +506,7 @@ def queue(code: str):
     committee = permissions.COMMITTEE in permissions.roles_for(current_user, comm.id)
     status = request.args.get("status", "open")
     status = status if status in QUEUE_FILTERS else "open"
-    try:
-        building_id = int(request.args.get("building", "") or 0) or None
-    except ValueError:
-        building_id = None
+    building_id = parse_id(request.args.get("building"))
     default_party = "" if committee else next(iter(sorted(my_parties)), "")
     party = request.args.get("party", default_party)
     party = party if party in rules.PARTIES else ""
@@ -552,7 +548,7 @@ def routing(code: str):
                 services.set_staff_party(
                     current_user,
                     comm,
-                    int(request.form.get("user_id", "0") or 0),
+                    parse_id(request.form.get("user_id")) or 0,
                     request.form.get("party", ""),
                 )
             else:

@@ -49,7 +49,7 @@ from ..core.errors import DomainError
 from ..core.models import Building, Community, User
 from ..core.timeutil import aware, utcnow
 from ..core.uploads import UploadError, delete_stored, save_image
-from ..extensions import db
+from ..extensions import db, parse_id
 from ..plan import services as menu_services
 from ..plan.models import MenuItem
 from . import permissions as _permissions  # noqa: F401  (registers the idea.* actions)
@@ -134,10 +134,7 @@ def _fields(community_id: int, title: Any, body: Any, building: Any, place: Any)
         )
     building_id: int | None = None
     if building not in (None, "", 0, "0"):
-        try:
-            building_id = int(getattr(building, "id", building))
-        except (TypeError, ValueError):
-            building_id = -1
+        building_id = parse_id(getattr(building, "id", building)) or -1
         found = db.session.scalar(
             select(Building.id).where(
                 Building.id == building_id, Building.community_id == community_id

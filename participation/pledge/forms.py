@@ -138,7 +138,9 @@ class PaperPledgeForm(FlaskForm):
         validate_choice=False,
     )
     amount = StringField(_l("Amount (yuan)"), render_kw=MONEY_ATTRS)
-    hours = StringField(_l("Hours offered"), render_kw={"inputmode": "decimal", "autocomplete": "off"})
+    hours = StringField(
+        _l("Hours offered"), render_kw={"inputmode": "decimal", "autocomplete": "off"}
+    )
     skill = SelectField(
         _l("What kind of work"),
         choices=[SelectChoice(k, v) for k, v in SKILL_LABELS.items()],

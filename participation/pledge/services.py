@@ -535,7 +535,9 @@ def make_pledge(
         honour=bool(honour),
         created_at=now,
     )
-    _fill(pledge, amount=amount, hours=hours, skill=skill, item=item, quantity=quantity, value=value)
+    _fill(
+        pledge, amount=amount, hours=hours, skill=skill, item=item, quantity=quantity, value=value
+    )
     try:
         with db.session.begin_nested():  # UNIQUE(token) settles a double submit in flight
             db.session.add(pledge)
@@ -646,7 +648,9 @@ def record_paper_pledge(
         honour=False,
         created_at=now,
     )
-    _fill(pledge, amount=amount, hours=hours, skill=skill, item=item, quantity=quantity, value=value)
+    _fill(
+        pledge, amount=amount, hours=hours, skill=skill, item=item, quantity=quantity, value=value
+    )
     try:
         with db.session.begin_nested():
             db.session.add(pledge)

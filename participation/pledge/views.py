@@ -470,7 +470,9 @@ def _register_homes(comm: Community) -> list[tuple[int, str, str, str]]:
             .join(Entrance, Entrance.id == Unit.entrance_id)
             .join(Building, Building.id == Entrance.building_id)
             .where(Unit.community_id == comm.id)
-            .order_by(Building.sort_key, Building.name, Entrance.sort_key, Entrance.name, Unit.sort_key)
+            .order_by(
+                Building.sort_key, Building.name, Entrance.sort_key, Entrance.name, Unit.sort_key
+            )
         )
     ]
 

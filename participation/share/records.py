@@ -130,7 +130,9 @@ def issues_table(community: Community, locale: str) -> Table | None:  # noqa: AR
     ).all()
     timeline: dict[int, list[str]] = {}
     for issue_id, at, kind, status, note in db.session.execute(
-        select(IssueEvent.issue_id, IssueEvent.at, IssueEvent.kind, IssueEvent.status, IssueEvent.note)
+        select(
+            IssueEvent.issue_id, IssueEvent.at, IssueEvent.kind, IssueEvent.status, IssueEvent.note
+        )
         .join(Issue, Issue.id == IssueEvent.issue_id)
         .where(Issue.community_id == community.id)
         .order_by(IssueEvent.issue_id, IssueEvent.at, IssueEvent.id)

@@ -22,6 +22,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from ..core.timeutil import LOCAL_FORMATS
+from ..extensions import parse_id
 from .rules import Base, Comparison, RuleKind
 
 # What each choice is called on buttons, lists and notices. A symbol goes with each word, so
@@ -76,14 +77,7 @@ def _choices(labels: dict) -> list[SelectChoice]:
 
 def optional_int(value):
     """Coerce for selects whose first option is a blank "choose…": "" is None, not an error."""
-    if value in (None, "", "None"):
-        return None
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    # An id the database's integer column can hold; anything else names nothing.
-    return number if 0 < number < 2**31 else None
+    return None if value in (None, "", "None") else parse_id(value)
 
 
 class VoteForm(FlaskForm):

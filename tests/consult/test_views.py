@@ -264,7 +264,7 @@ def test_comment_with_htmx_returns_a_fragment_to_append(client, topic, people):
     # A fresh, empty form comes back out of band, and a line for screen readers.
     form = re.search(r'<form id="comment-form".*?</form>', html, re.S).group(0)
     assert 'hx-swap-oob="true"' in form and "同意" not in form
-    assert 'id="comment-status" hx-swap-oob="innerHTML"' in html
+    assert 'id="comment-status" data-hx-swap-oob="innerHTML"' in html
 
 
 def test_refused_comment_with_htmx_returns_only_the_form_with_its_error(client, topic, people):
@@ -320,12 +320,12 @@ def test_reply_with_htmx_loads_the_form_and_appends_the_reply(client, topic, peo
     url = f"/c/T01/topics/{topic.id}/comments/{parent.id}/reply"
     form = text(client.get(url, headers=HX))
     assert "<html" not in form and "<form" in form
-    assert f'hx-target="#c{parent.id}-replies"' in form and "autofocus" in form
+    assert f'data-hx-target="#c{parent.id}-replies"' in form and "autofocus" in form
     resp = client.post(url, {f"r{parent.id}-body": "我回复"}, headers=HX)
     html = text(resp)
     reply = db.session.scalars(select(Comment).where(Comment.parent_id == parent.id)).one()
     assert html.lstrip().startswith(f'<li id="c{reply.id}"')
-    assert f'<div class="reply-slot" id="c{parent.id}-slot" hx-swap-oob="true"></div>' in html
+    assert f'<div class="reply-slot" id="c{parent.id}-slot" data-hx-swap-oob="true"></div>' in html
 
 
 def test_rate_limit_shows_a_readable_message(client, topic, people, app):

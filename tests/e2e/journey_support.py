@@ -27,6 +27,7 @@ from tests.e2e.support import (
 
 SHOTS = ROOT / "screenshots"
 ZONE = "Asia/Shanghai"  # BABEL_DEFAULT_TIMEZONE of the test config
+VOTE_DAYS = 7  # how long the journey's votes ran, in the story the database tells
 
 
 def wall(dt: datetime) -> str:
@@ -122,37 +123,42 @@ class Journey:
 
 
 def end_notice_period(data, topic_id: int) -> None:
-    """The topic was posted long enough ago that its notice period is over (as if the
-    committee had posted it notice_days + 1 days ago)."""
+    """The topic was posted long enough ago that its notice period is over: it ended
+    VOTE_DAYS + 1 days ago, so that a vote opened then has had its whole period by now."""
     from participation.consult.models import Topic
 
     with data.ctx():
         topic = db.session.get(Topic, topic_id)
-        topic.posted_at = utcnow() - timedelta(days=topic.notice_days + 1)
+        topic.posted_at = utcnow() - timedelta(days=topic.notice_days + VOTE_DAYS + 1)
         db.session.commit()
 
 
 def plan_notice_over(data, plan_id: int) -> None:
+    """The plan was published (its topic posted) long enough ago that its notice period is
+    over, as end_notice_period."""
+    from participation.consult.models import Topic
     from participation.plan.models import Plan
 
     with data.ctx():
         plan = db.session.get(Plan, plan_id)
         topic_id = plan.topic_id
-        plan.published_at = utcnow() - timedelta(days=8)
-        db.session.commit()
     end_notice_period(data, topic_id)
+    with data.ctx():
+        plan = db.session.get(Plan, plan_id)
+        plan.published_at = db.session.get(Topic, topic_id).posted_at
+        db.session.commit()
 
 
 def reach_closing_time(data, vote_id: int) -> None:
     """The vote's closing time has come: the next view of the vote closes it (refresh_vote),
-    as the real clock would."""
+    as the real clock would. It opened VOTE_DAYS earlier (after its topic's notice period, see
+    end_notice_period), so the result shows a believable period."""
     from participation.voting.models import Vote
 
     with data.ctx():
         vote = db.session.get(Vote, vote_id)
         vote.closes_at = utcnow() - timedelta(seconds=1)
-        # It opened a moment ago (the minute the form gave); keep the period the right way round.
-        vote.opens_at = min(aware(vote.opens_at), vote.closes_at - timedelta(minutes=1))
+        vote.opens_at = min(aware(vote.opens_at), vote.closes_at - timedelta(days=VOTE_DAYS))
         db.session.commit()
 
 

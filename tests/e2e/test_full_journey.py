@@ -297,9 +297,12 @@ def step2_survey_and_plan(j: Journey, committee: Person, owners: list[Person]) -
     committee.submit(page.locator("main form:has(input[value='close']) button"))
     committee.flash_ok()
     zhao.go(survey_url)
-    first = zhao.page.locator("main table").first.locator("tbody tr").first
-    assert first.locator("th").inner_text() == zh("Lighting") or "3" in first.inner_text()
-    assert first.locator("td").first.inner_text() == "3"
+    rows = zhao.page.locator("main table").first.locator("tbody tr")
+    top = [
+        (rows.nth(n).locator("th").inner_text(), rows.nth(n).locator("td").first.inner_text())
+        for n in range(2)
+    ]
+    assert top == [("公共照明", "3"), ("电动自行车集中停放充电", "2")], top  # lighting, e-bikes
     j.screen(zhao, "survey-results")
 
     # The committee composes the plan from the menu: the basic roof and the two favourites.
@@ -371,9 +374,7 @@ def step3_pledges(j: Journey, committee: Person, owners: list[Person]) -> None:
     page.locator("#cap_amount").fill("3000")
     page.locator("#min_household_share_pct").fill("30")
     page.locator("#min_per_m2").fill("0")
-    # Not the layout rules: its <select>s keep Chromium's line-height: normal (pledge.css
-    # lacks the appearance: none rule of build.css and voting.css).
-    j.screen(committee, "funding", layout=False)
+    j.screen(committee, "funding")
     committee.submit(page.locator("main button[name='action'][value='reward']"))
     committee.flash_ok()
 
@@ -544,9 +545,7 @@ def step5_ratings_board_city(
     assert row.count() == 1
     cells = row.inner_text()  # all steps done, turnout, pledged, received, rating (homes)
     assert "85.7%" in cells and "3,220" in cells and "4.67 (3)" in cells, cells
-    # Not the layout rules: its filter <select>s keep Chromium's line-height: normal (share.css
-    # lacks the appearance: none rule of build.css and voting.css).
-    j.screen(city, "dashboard", layout=False)
+    j.screen(city, "dashboard")
     row.locator("th a").first.click()
     city.page.wait_for_url(f"**/c/{CODE}/board")
     j.screen(city, "board")

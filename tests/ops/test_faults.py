@@ -9,7 +9,8 @@ PostgreSQL cluster (tests/ops/cluster.py, its own port: the shared server is nev
 
 Write streams are classes with `prepare` (data in the database), `write` (one HTTP request, the
 acknowledgement's key or None) and `verify` (the database against what was acknowledged); a new
-kind of write (pledges, issue reports) is one more class in STREAMS.
+kind of write (issue reports) is one more class in STREAMS. Streams today: ballots cast, money
+pledged (with the form's one-time token).
 """
 
 from __future__ import annotations
@@ -118,7 +119,106 @@ class BallotStream:
         assert all(n == 1 for n in events.values())
 
 
-STREAMS = [BallotStream]
+@dataclass
+class PledgeStream:
+    """Residents pledge money for their home through the real pledge page: GET the page (its
+    money form carries a fresh one-time token), POST it; a 302 to the new pledge's anchor is an
+    acknowledged pledge. A request cut off by the kill is sent again once with the same form
+    (what a resident does after an error page), so the token is what keeps it single."""
+
+    name = "pledges"
+    residents: int = 40
+    jobs: list[tuple[str, str]] = field(default_factory=list)  # (phone, amount)
+    code: str = "FLP"
+    community_id: int = 0
+    resent: int = 0  # forms sent again after a cut-off (same token)
+
+    def prepare(self, session) -> None:
+        from participation.core.models import Unit
+
+        comm = factories.community(
+            session, code=self.code, buildings=3, entrances=2, per_entrance=8, area=Decimal("60")
+        )
+        self.community_id = comm.id
+        factories.adopted_plan(session, comm)
+        factories.current_step(session, comm, "pledge")
+        units = session.scalars(
+            select(Unit).where(Unit.community_id == comm.id).order_by(Unit.id)
+        ).all()
+        first_unit: dict[int, Unit] = {}
+        for unit in units:
+            first_unit.setdefault(unit.owner_id, unit)
+        for i, (_owner, unit) in enumerate(sorted(first_unit.items())[: self.residents]):
+            user = factories.resident(session, comm, "owner", unit)
+            self.jobs.append((user.phone, f"{100 + i}.50"))
+
+    def items(self) -> Iterator[tuple[str, str]]:
+        return iter(self.jobs)
+
+    @staticmethod
+    def _hidden(page: str, name: str) -> str | None:
+        import re
+
+        m = re.search(rf'name="{name}"[^>]*value="([^"]*)"', page) or re.search(
+            rf'value="([^"]*)"[^>]*name="{name}"', page
+        )
+        return m.group(1) if m else None
+
+    def write(self, browser: Browser, item) -> Ack | None:
+        _phone, amount = item
+        form = None
+        for _attempt in range(2):
+            status, _, page = browser.request(f"/c/{self.code}/pledge/")
+            if status == 200:
+                form = {
+                    f"money-{n}": self._hidden(page, f"money-{n}")
+                    for n in ("csrf_token", "token", "kind", "unit_id")
+                }
+                break
+            assert status in (0, 500, 502, 503), f"pledge page answered {status}"
+        if form is None:
+            return None
+        assert all(form.values()), form
+        data = {**form, "money-amount": amount}
+        for attempt in range(2):  # the same form again after a cut-off: same token
+            self.resent += attempt
+            status, headers, _ = browser.request(f"/c/{self.code}/pledge/", data)
+            if status == 302 and "#pledge-" in headers.get("Location", ""):
+                return Ack(form["money-token"], Decimal(amount))
+            assert status in (0, 500, 502, 503), f"pledge answered {status}"
+        return None
+
+    def verify(self, session, acked: list[Ack]) -> None:
+        from participation.core.models import AuditEntry
+        from participation.pledge.models import Pledge
+
+        rows = session.execute(
+            select(Pledge.id, Pledge.token, Pledge.user_id, Pledge.amount).where(
+                Pledge.community_id == self.community_id
+            )
+        ).all()
+        by_token: dict[str, list] = {}
+        by_user: dict[int, int] = {}
+        for _id, token, user_id, amount in rows:
+            by_token.setdefault(token, []).append(Decimal(amount))
+            by_user[user_id] = by_user.get(user_id, 0) + 1
+        for ack in acked:
+            assert by_token.get(ack.key) == [ack.value], (
+                f"pledge {ack.key}: {by_token.get(ack.key)}"
+            )
+        # Each resident sent one form (one token): never two pledges, acknowledged or not.
+        assert all(n == 1 for n in by_user.values()), by_user
+        audits = dict(
+            session.execute(
+                select(AuditEntry.target_id, func.count())
+                .where(AuditEntry.action == "pledge.make")
+                .group_by(AuditEntry.target_id)
+            ).all()
+        )
+        assert all(audits.get(str(pid)) == 1 for pid, *_ in rows), audits
+
+
+STREAMS = [BallotStream, PledgeStream]
 
 
 @pytest.fixture(scope="module")
@@ -225,7 +325,10 @@ def test_sigkill_of_a_worker_loses_and_doubles_no_acknowledged_write(cluster):
         total = sum(len(v) for v in acked.values())
         print(
             f"writes: {len(work)}, workers killed {len(killed)}, acknowledged {total}, "
-            f"cut off by the kills {len(lost)}"
+            f"cut off by the kills {len(lost)}; "
+            + ", ".join(f"{s.name} {len(acked[s.name])}/{len(s.jobs)}" for s in streams)
+            + "; pledge forms sent again: "
+            + str(sum(getattr(s, "resent", 0) for s in streams))
         )
         assert total >= len(work) // 2, (total, len(lost))
         assert "Traceback" not in server.output()

@@ -142,9 +142,7 @@ class TestService:
         assert led.money.confirmed_value == D("1200.00")
         assert led.honour == []  # no consent to be named: not on the honour roll
         rows = services.committee_list(step3, None)
-        assert [(r.name, r.unit_label, r.pledge.on_paper) for r in rows] == [
-            ("", "1-2-102", True)
-        ]
+        assert [(r.name, r.unit_label, r.pledge.on_paper) for r in rows] == [("", "1-2-102", True)]
 
     def test_cancel_tells_nobody(self, step3, units, people):
         pledge, _ = paper(people["committee"], step3, units[5])
@@ -241,3 +239,13 @@ def test_only_the_committee_of_that_community(step3, people, as_user, role):
     )  # fmt: skip
     assert resp.status_code in ((302,) if role == "anon" else (403,))
     assert count(Pledge) == 0
+
+
+def test_confirm_page_of_a_paper_pledge(step3, units, people, as_user, ctx):
+    pledge, _ = paper(people["committee"], step3, units[5])
+    db.session.commit()
+    client = as_user(people["committee"])
+    page = text(client.get(f"/c/T01/pledge/{pledge.id}/confirm"))
+    assert "Home 1-2-102" in page and "Recorded by the committee" in page and "No. 0012" in page
+    page = text(client.get(f"/c/T01/pledge/{pledge.id}/cancel"))
+    assert "Paper pledge: No. 0012" in page

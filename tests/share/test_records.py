@@ -34,21 +34,45 @@ def pledges(db, community, units, people):
     owner.name, tenant.name = "王小明", "李四"
     rows = [
         Pledge(  # money, opted in to the honour roll, received
-            community_id=community.id, unit_id=units[0].id, user_id=owner.id, token="a" * 20,
-            kind="money", status="fulfilled", amount=D("1500.00"), honour=True, created_at=T0,
-            fulfilled_at=T0 + timedelta(days=2), reference="R-001",
+            community_id=community.id,
+            unit_id=units[0].id,
+            user_id=owner.id,
+            token="a" * 20,
+            kind="money",
+            status="fulfilled",
+            amount=D("1500.00"),
+            honour=True,
+            created_at=T0,
+            fulfilled_at=T0 + timedelta(days=2),
+            reference="R-001",
             confirmed_value=D("1500.00"),
         ),
         Pledge(  # labour, not on the honour roll: masked
-            community_id=community.id, unit_id=units[3].id, user_id=tenant.id, token="b" * 20,
-            kind="labour", status="pledged", hours=D("4.5"), skill="cleaning", honour=False,
+            community_id=community.id,
+            unit_id=units[3].id,
+            user_id=tenant.id,
+            token="b" * 20,
+            kind="labour",
+            status="pledged",
+            hours=D("4.5"),
+            skill="cleaning",
+            honour=False,
             created_at=T0 + timedelta(hours=1),
         ),
         Pledge(  # materials on paper, recorded by the committee, then cancelled
-            community_id=community.id, unit_id=units[4].id, user_id=None,
-            recorded_by_id=people["committee"].id, evidence="No. 0012", token="c" * 20,
-            kind="materials", status="cancelled", item="涂料", quantity="2桶", value=D("300.00"),
-            created_at=T0 + timedelta(hours=2), cancelled_at=T0 + timedelta(days=1),
+            community_id=community.id,
+            unit_id=units[4].id,
+            user_id=None,
+            recorded_by_id=people["committee"].id,
+            evidence="No. 0012",
+            token="c" * 20,
+            kind="materials",
+            status="cancelled",
+            item="涂料",
+            quantity="2桶",
+            value=D("300.00"),
+            created_at=T0 + timedelta(hours=2),
+            cancelled_at=T0 + timedelta(days=1),
         ),
     ]
     db.session.add_all(rows)
@@ -106,16 +130,33 @@ def issues(db, community, people):
     owner = people["owner"]
     owner.name = "王小明"
     first = Issue(
-        community_id=community.id, reporter_id=owner.id, category="noise", urgency="normal",
-        party="property", status="acknowledged", building_id=building.id,
-        entrance_id=entrance.id, floor="3", spot="楼道", description="电钻太吵",
-        created_at=T0, ack_due=T0 + timedelta(hours=24), resolve_due=T0 + timedelta(days=3),
-        acknowledged_at=T0 + timedelta(hours=2), me_too_count=1,
+        community_id=community.id,
+        reporter_id=owner.id,
+        category="noise",
+        urgency="normal",
+        party="property",
+        status="acknowledged",
+        building_id=building.id,
+        entrance_id=entrance.id,
+        floor="3",
+        spot="楼道",
+        description="电钻太吵",
+        created_at=T0,
+        ack_due=T0 + timedelta(hours=24),
+        resolve_due=T0 + timedelta(days=3),
+        acknowledged_at=T0 + timedelta(hours=2),
+        me_too_count=1,
     )
     second = Issue(
-        community_id=community.id, reporter_id=people["tenant"].id, category="safety",
-        urgency="emergency", party="contractor", status="submitted", description="=1+1",
-        created_at=T0 + timedelta(hours=5), ack_due=T0 + timedelta(hours=7),
+        community_id=community.id,
+        reporter_id=people["tenant"].id,
+        category="safety",
+        urgency="emergency",
+        party="contractor",
+        status="submitted",
+        description="=1+1",
+        created_at=T0 + timedelta(hours=5),
+        ack_due=T0 + timedelta(hours=7),
         resolve_due=T0 + timedelta(hours=29),
     )
     db.session.add_all([first, second])
@@ -161,7 +202,9 @@ def test_issues_export_rows_with_timeline(client, db, community, people, issues)
         None, "'=1+1", "Contractor", "Waiting for an answer",
     ]  # fmt: skip
     assert rows[2][-1] == "2026-03-01 15:00 Waiting for an answer"
-    csv_rows = list(csv.reader(io.StringIO(client.get("/c/T01/exports/issues.csv").data.decode("utf-8-sig"))))
+    csv_rows = list(
+        csv.reader(io.StringIO(client.get("/c/T01/exports/issues.csv").data.decode("utf-8-sig")))
+    )
     assert len(csv_rows) == 3 and csv_rows[1][1] == "王**"
 
 

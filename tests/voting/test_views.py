@@ -123,7 +123,7 @@ def test_an_owner_sees_what_the_ballot_carries_and_three_answers(as_user, people
             rf'<button class="btn btn-choice btn-{choice}" name="choice" value="{choice}"', card
         )
         assert word in card
-    assert f'hx-post="/c/T01/votes/{vote.id}/confirm"' in card
+    assert f'data-hx-post="/c/T01/votes/{vote.id}/confirm"' in card
     assert "Participation so far" not in html  # the turnout is not public
 
 

@@ -238,7 +238,7 @@ def test_the_electorate_preview_with_htmx_and_without(committee_client, topic, u
     assert resp.status_code == 200
     assert "3 owners, 4 homes, 322.00 m²" in words(resp)
     assert db.session.scalar(select(func.count(Vote.id))) == 0
-    assert 'hx-get="/c/T01/votes/preview"' in text(resp)
+    assert 'data-hx-get="/c/T01/votes/preview"' in text(resp)
 
 
 def test_an_open_vote_cannot_be_edited(committee_client, vote):
