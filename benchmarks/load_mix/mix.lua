@@ -14,7 +14,8 @@
 -- Every response carries X-Bench (set by the app under test and by the baseline):
 -- "<kind>:ok", "<kind>:refused", "<kind>:error" for writes, "read" for page views. The counts
 -- per tag, the requests sent per kind and the page views that were not 200 come back on one
--- line: RESULT {json}.
+-- line: RESULT {json}. "sent" counts requests request() prepared (wrk may prepare one it never
+-- sends when the time is up).
 local ffi = require("ffi")
 ffi.cdef [[
   typedef struct { long tv_sec; long tv_usec; } lm_timeval;

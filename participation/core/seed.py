@@ -244,6 +244,7 @@ class SeedContext:
     def adopt_audit(self, at: datetime) -> None:
         """Take the audit entries a service call just added (not yet flushed) out of the
         session and date them `at`: the log is append-only, so they cannot be fixed later."""
+        at = aware(at).astimezone(UTC)  # SQLite keeps the wall time of an aware value: store UTC
         for obj in list(db.session.new):
             if isinstance(obj, AuditEntry):
                 db.session.expunge(obj)
@@ -270,9 +271,9 @@ class SeedContext:
                 "title": title[:200],
                 "body": body,
                 "link": link,
-                "created_at": at,
+                "created_at": aware(at).astimezone(UTC),
                 "params": params,
-                "read_at": read_at,
+                "read_at": read_at and aware(read_at).astimezone(UTC),
             }
         )
 

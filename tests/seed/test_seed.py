@@ -299,29 +299,32 @@ def test_cli_seeds_once_with_if_empty(app, db):
     assert result.exit_code == 0, result.output
     assert "13800000001" in result.output and "demo1234" in result.output
     units = db.session.scalar(select(func.count(Unit.id)))
-    assert units >= 300
+    communities = db.session.scalar(select(func.count(Community.id)))
+    assert units >= 300 and communities >= 2
 
     again = runner.invoke(args=["seed-demo", "--if-empty"])
     assert again.exit_code == 0, again.output
     assert "skipped" in again.output
     assert db.session.scalar(select(func.count(Unit.id))) == units
-    assert db.session.scalar(select(func.count(Community.id))) == 2
+    assert db.session.scalar(select(func.count(Community.id))) == communities
 
 
 def test_cli_reset_refuses_a_server_database_without_yes(app, db, monkeypatch):
     seed.seed_demo(now=NOW)
     db.session.commit()
+    communities = db.session.scalar(select(func.count(Community.id)))
     monkeypatch.setattr(db.engine, "url", make_url("postgresql+psycopg://prod@db.example/gj"))
     result = app.test_cli_runner().invoke(args=["seed-demo", "--reset"])
     assert result.exit_code != 0
     assert "--yes" in result.output
-    assert db.session.scalar(select(func.count(Community.id))) == 2
+    assert db.session.scalar(select(func.count(Community.id))) == communities
 
 
 def test_cli_reset_starts_afresh(app, db):
     seed.seed_demo(now=NOW)
     db.session.commit()
+    communities = db.session.scalar(select(func.count(Community.id)))
     result = app.test_cli_runner().invoke(args=["seed-demo", "--reset", "--yes"])
     assert result.exit_code == 0, result.output
-    assert db.session.scalar(select(func.count(Community.id))) == 2
+    assert db.session.scalar(select(func.count(Community.id))) == communities
     assert authenticate("13800000014", seed.DEMO_PASSWORD) is not None
