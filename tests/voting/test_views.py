@@ -522,7 +522,8 @@ def test_after_an_htmx_cast_the_public_turnout_comes_back_out_of_band(
     )
     html = text(resp)
     assert (
-        '<section class="card" id="turnout" aria-labelledby="turnout-h" hx-swap-oob="true">' in html
+        '<section class="card" id="turnout" aria-labelledby="turnout-h" data-hx-swap-oob="true">'
+        in html
     )
     assert "1 of 15" in html
 
