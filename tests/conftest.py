@@ -30,7 +30,16 @@ def app(tmp_path_factory):
         os.environ.get("TEST_DATABASE_URL")
         or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
     )
-    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url, UPLOAD_FOLDER=str(uploads))
+    overrides = {"SQLALCHEMY_DATABASE_URI": url, "UPLOAD_FOLDER": str(uploads)}
+    if ON_POSTGRES:
+        # A session a test leaves open in a transaction (seen once from a thread of a
+        # concurrency test) would block the next TRUNCATE for ever; the server ends it instead,
+        # so the suite goes on (and the test that leaked it fails, if it still needs it).
+        overrides["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "pool_pre_ping": True,
+            "connect_args": {"options": "-c idle_in_transaction_session_timeout=60000"},
+        }
+    app = create_app(TestConfig, **overrides)
     # Tests hold an app context open (for db.session), and Flask then shares that context's `g`
     # (logged-in user, CSRF token, roles cache) with every request they make; a real server
     # starts each request with an empty `g`. Cleared at the earliest point of each request.
