@@ -55,6 +55,11 @@ def app(tmp_path_factory):
 
 
 def _empty_all_tables() -> None:
+    # Close every session of every app context (a test or thread may have left one open in a
+    # transaction, whose locks would block the TRUNCATE below for ever), not only this one.
+    sessions = getattr(_db.session.registry, "registry", None)
+    for session in list(sessions.values()) if isinstance(sessions, dict) else []:
+        session.close()
     _db.session.rollback()
     tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
     if ON_POSTGRES:
