@@ -309,7 +309,9 @@ def format_when(value: datetime) -> str:
 @bp.get("/<int:vote_id>")
 def detail(code: str, vote_id: int):
     comm, vote = load(code, vote_id)
-    return render_template("voting/detail.html", **detail_context(comm, vote))
+    context = detail_context(comm, vote)
+    notice = cast_notice([bv.b for bv in context["ballots"]], _int(request.args.get("cast")))
+    return render_template("voting/detail.html", cast_notice=notice, **context)
 
 
 def _ballot_fragment(vote: Vote, b: services.MyBallot, **extra) -> str:
@@ -430,21 +432,34 @@ def cast(code: str, vote_id: int):
                     "voting/_turnout.html", vote=vote, tally=services.tally(vote), oob=True
                 )
             return html
-    flash(
-        _(
-            "Your vote is recorded: %(choice)s. Keep your receipt code %(code)s.",
-            choice=CHOICE_LABELS[result.choice],
-            code=result.receipt_display,
-        ),
-        "success",
-    )
-    # From the route's values: the vote was not loaded (or is expired after the commit), and
-    # reading it would cost more round trips on the busiest write of the app.
+    # No flash message: writing it would re-sign and re-send the session cookie, about half a
+    # millisecond on the busiest write of the app. The vote page says it from the ballot
+    # itself (cast_notice), named by the owner in the address. From the route's values: the
+    # vote was not loaded (or is expired after the commit), and reading it would cost more
+    # round trips.
     response = redirect(
-        url_for("voting.detail", code=code, vote_id=vote_id, _anchor=f"b{result.owner_id}")
+        url_for(
+            "voting.detail",
+            code=code,
+            vote_id=vote_id,
+            cast=result.owner_id,
+            _anchor=f"b{result.owner_id}",
+        )
     )
     response.headers["Cache-Control"] = "no-store"  # a logged-in answer, user loaded or not
     return response
+
+
+def cast_notice(ballots: list[services.MyBallot], owner_id: int | None) -> str | None:
+    """After a cast without JS (?cast=<owner>): the confirmation, from the ballot as stored."""
+    b = _pick(ballots, owner_id) if owner_id is not None else None
+    if b is None or b.choice is None:
+        return None
+    return _(
+        "Your vote is recorded: %(choice)s. Keep your receipt code %(code)s.",
+        choice=CHOICE_LABELS[b.choice],
+        code=b.receipt,
+    )
 
 
 @bp.get("/<int:vote_id>/ballot/<int:owner_id>")

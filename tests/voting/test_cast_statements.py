@@ -61,7 +61,7 @@ def test_an_owners_cast_from_the_vote_page_is_one_statement(db, as_user, people,
     for choice in ("agree", "disagree"):  # a first cast, then a change: the same statements
         resp, rows = post_cast(db, client, vote_id, {"choice": choice})
         assert resp.status_code == 302
-        assert resp.headers["Location"].endswith(f"/c/T01/votes/{vote_id}#b{owner_id}")
+        assert resp.headers["Location"].endswith(f"/c/T01/votes/{vote_id}?cast={owner_id}#b{owner_id}")
         if ON_POSTGRES:
             [(sql, autocommit)] = rows
             assert 'JOIN "user" account' in sql  # the session's account, checked in the statement
@@ -177,7 +177,7 @@ def test_the_cast_checks_the_sessions_account_as_the_login_does(db, as_user, peo
 
     db.session.execute(update(User).where(User.id == user_id).values(active=True))
     resp, _rows = post_cast(db, client, vote_id, {"choice": "agree"})
-    assert resp.headers["Location"].endswith(f"/c/T01/votes/{vote_id}#b{owner_id}")
+    assert resp.headers["Location"].endswith(f"/c/T01/votes/{vote_id}?cast={owner_id}#b{owner_id}")
     assert resp.headers["Cache-Control"] == "no-store"
     assert db.session.scalar(select(func.count(Ballot.id))) == 1
 

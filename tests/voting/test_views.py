@@ -185,13 +185,18 @@ def test_casting_without_javascript_confirms_on_a_page_then_redirects(as_user, p
     owner_id = units[0].owner_id
     resp = client.post(f"/c/T01/votes/{vote.id}/cast", {"choice": "agree", "owner": owner_id})
     assert resp.status_code == 302
-    assert resp.headers["Location"].endswith(f"/c/T01/votes/{vote.id}#b{owner_id}")
+    assert resp.headers["Location"].endswith(f"/c/T01/votes/{vote.id}?cast={owner_id}#b{owner_id}")
     ballot = ballot_of(vote, units[0])
     assert (ballot.choice, ballot.channel) == ("agree", "online")
     html = text(client.get(resp.headers["Location"]))
     assert ballot.receipt_display in " ".join(flashes(html))
     assert f'<p class="receipt-code">{ballot.receipt_display}</p>' in html
     assert "Keep it: with it you can check that your vote was counted." in html
+    # The confirmation names only the user's own ballots: another owner, or nonsense, says
+    # nothing (and never a 500).
+    for other in (units[5].owner_id, "x", "99999999999999999999", ""):
+        html = text(client.get(f"/c/T01/votes/{vote.id}?cast={other}"))
+        assert not any("Your vote is recorded" in f for f in flashes(html)), other
 
 
 def test_casting_with_htmx_swaps_fragments_in_place(as_user, people, vote, units):
