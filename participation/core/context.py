@@ -6,13 +6,24 @@ from typing import Any
 
 from flask import abort, g
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from .models import Community, Membership, Residency, ResidencyStatus
+from .models import Community, Membership, Project, Residency, ResidencyStatus
 
 
 def load_community(code: str) -> Community:
-    community = db.session.scalar(select(Community).where(Community.code == code))
+    # With its project and steps in the same round trip: every community page shows the steps
+    # bar (templates/core/_steps.html), which would otherwise lazy-load them in two more.
+    community = (
+        db.session.scalars(
+            select(Community)
+            .where(Community.code == code)
+            .options(joinedload(Community.project).joinedload(Project.steps))
+        )
+        .unique()
+        .first()
+    )
     if community is None:
         abort(404)
     g.community = community

@@ -190,6 +190,16 @@ class _TemplateGettext:
 
 
 _TEMPLATE_GETTEXT: dict[str, _TemplateGettext] = {}
+_STEP_NAMES_BY_LOCALE: dict[str, dict[str, str]] = {}
+
+
+def _step_names(locale: str) -> dict[str, str]:
+    # The five step names in the reader's language, translated once per process (a lazy
+    # string would look its catalogue up again each time a page prints it).
+    names = _STEP_NAMES_BY_LOCALE.get(locale)
+    if names is None:
+        names = _STEP_NAMES_BY_LOCALE[locale] = {k: str(v) for k, v in STEP_NAMES.items()}
+    return names
 
 
 def _template_gettext(locale: str) -> _TemplateGettext:
@@ -287,8 +297,16 @@ def init_app(app: Flask) -> None:
     compress.init_app(app)
     assets.init_app(app)
 
+    static_urls: dict[tuple[str, str], str] = {}
+
     def static_url(filename: str) -> str:
-        return url_for("static", filename=filename)
+        # A fingerprinted name is fixed for the life of the process: built once per file (and
+        # per mount point), not by url_for on every page.
+        key = (request.script_root if has_request_context() else "", filename)
+        url = static_urls.get(key)
+        if url is None:
+            url = static_urls[key] = url_for("static", filename=filename)
+        return url
 
     from .privacy import mask_name, mask_phone
 
@@ -337,35 +355,48 @@ def init_app(app: Flask) -> None:
             "static_url": static_url,
             "unread_count": Lazy(lambda: unread_count(current_user.id) if logged_in else 0),
             "STEP_KEYS": STEP_KEYS,
-            "STEP_NAMES": STEP_NAMES,
+            "STEP_NAMES": _step_names(locale),
             "STEP_NAMES_ZH": STEP_NAMES_ZH,
             "is_htmx": request.headers.get("HX-Request") == "true",
         }
 
-    @app.after_request
-    def _headers(response):
-        h = response.headers
-        h.setdefault(
+    security_headers = [
+        (
             "Content-Security-Policy",
             "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
             "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
-        )
-        h.setdefault("X-Frame-Options", "DENY")
-        h.setdefault("X-Content-Type-Options", "nosniff")
-        h.setdefault("Referrer-Policy", "same-origin")
-        h.setdefault("Permissions-Policy", "geolocation=(self), camera=(self), microphone=()")
-        h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        if app.config.get("HTTPS"):
-            h.setdefault("Strict-Transport-Security", "max-age=31536000")
+        ),
+        ("X-Frame-Options", "DENY"),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "same-origin"),
+        ("Permissions-Policy", "geolocation=(self), camera=(self), microphone=()"),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+    ]
+    if app.config.get("HTTPS"):
+        security_headers.append(("Strict-Transport-Security", "max-age=31536000"))
+
+    @app.after_request
+    def _headers(response):
+        # On every response, so as cheap as it can be: the names a view already set are read
+        # once, then the missing ones appended (Headers.setdefault scans the list per header).
+        h = response.headers
+        present = {name.lower() for name, _value in h.items()}
+        for name, value in security_headers:
+            if name.lower() not in present:
+                h.add(name, value)
         if request.endpoint != "static":
             # Pages differ for htmx (fragment) and full requests, and by language/elder cookie.
-            response.vary.add("HX-Request")
-            response.vary.add("Cookie")
-            # Ask only whether a user was loaded: after the commit, touching current_user's
-            # columns would reload the row, a database round trip on every write.
-            user = g.get("_login_user")
-            logged_in = user is not None and not user.is_anonymous
-            h.setdefault("Cache-Control", "no-store" if logged_in else "no-cache")
+            if "vary" in present:
+                response.vary.add("HX-Request")
+                response.vary.add("Cookie")
+            else:
+                h.add("Vary", "HX-Request, Cookie")
+            if "cache-control" not in present:
+                # Ask only whether a user was loaded: after the commit, touching current_user's
+                # columns would reload the row, a database round trip on every write.
+                user = g.get("_login_user")
+                logged_in = user is not None and not user.is_anonymous
+                h.add("Cache-Control", "no-store" if logged_in else "no-cache")
         return response
 
     def _error(code: int, message: str | None = None):
