@@ -25,17 +25,19 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..core import permissions
 from ..core.context import load_community
 from ..core.errors import DomainError
 from ..core.forms import ConfirmForm
 from ..core.htmx import is_htmx
-from ..core.models import Community
+from ..core.models import Community, Project
 from ..core.permissions import OWNER, RESIDENT, roles_for
 from ..core.qr import qr_svg
 from ..core.timeutil import aware, utcnow
@@ -76,12 +78,21 @@ def _labels() -> dict:
 def load(code: str, vote_id: int, action: str = "vote.view") -> tuple[Community, Vote]:
     """The community and the vote, after the lazy schedule (a vote past its closing time
     closes when viewed; a planned one opens) and the permission check."""
-    # The vote and its community in one query (this runs on every ballot cast).
-    row = db.session.execute(
-        select(Vote, Community)
-        .join(Community, Community.id == Vote.community_id)
-        .where(Community.code == code, Vote.id == vote_id)
-    ).first()
+    # The vote and its community in one query (this runs on every ballot cast), with what
+    # every vote page shows: its topic, and the project's steps for the steps bar.
+    row = (
+        db.session.execute(
+            select(Vote, Community)
+            .join(Community, Community.id == Vote.community_id)
+            .where(Community.code == code, Vote.id == vote_id)
+            .options(
+                joinedload(Vote.topic),
+                joinedload(Community.project).joinedload(Project.steps),
+            )
+        )
+        .unique()
+        .first()
+    )
     if row is None:
         comm = load_community(code)  # 404 for an unknown community
         permissions.require(current_user, "vote.view", comm)  # anonymous: log in first
@@ -247,10 +258,34 @@ def _int(value: str | None) -> int | None:
         return None
 
 
+_SEALED_RESULTS: dict[tuple, Markup] = {}
+_SEALED_RESULTS_MAX = 256
+
+
+def sealed_results(vote: Vote, show_turnout: bool) -> Markup | None:
+    """A closed vote's result section. Its ballots are sealed (final_hash) and never change,
+    so it is rendered once per process and language: counting and formatting the figures is
+    a third of the vote page's time."""
+    if vote.status != VoteStatus.CLOSED or not show_turnout:
+        return None
+    key = (vote.id, vote.community_id, vote.final_hash, vote.closed_at, str(get_locale()))
+    html = _SEALED_RESULTS.get(key) if vote.final_hash else None
+    if html is None:
+        html = Markup(
+            render_template("voting/_results.html", vote=vote, tally=services.tally(vote))
+        )
+        if vote.final_hash:
+            if len(_SEALED_RESULTS) >= _SEALED_RESULTS_MAX:
+                _SEALED_RESULTS.clear()
+            _SEALED_RESULTS[key] = html
+    return html
+
+
 def detail_context(comm: Community, vote: Vote) -> dict:
     can_cast = permissions.can(current_user, "vote.cast", comm, vote)
     ballots = [ballot_view(vote, b) for b in _ballots(vote)]
     show_turnout = permissions.can(current_user, "vote.turnout", comm, vote)
+    results = sealed_results(vote, show_turnout)
     committee = permissions.can(current_user, "vote.create", comm)
     open_check = None
     if committee and vote.status == VoteStatus.DRAFT:
@@ -263,7 +298,9 @@ def detail_context(comm: Community, vote: Vote) -> dict:
         "ballots": ballots,
         "can_cast": can_cast,
         "why_not": why_not(comm, vote) if vote.status == VoteStatus.OPEN and not ballots else None,
-        "tally": services.tally(vote) if show_turnout else None,
+        # An open vote's running turnout (a closed vote's result is `results`, rendered apart).
+        "tally": services.tally(vote) if show_turnout and results is None else None,
+        "results": results,
         "committee": committee,
         "open_check": open_check,
         "choice_form": ChoiceForm(),

@@ -61,7 +61,9 @@ def test_an_owners_cast_from_the_vote_page_is_one_statement(db, as_user, people,
     for choice in ("agree", "disagree"):  # a first cast, then a change: the same statements
         resp, rows = post_cast(db, client, vote_id, {"choice": choice})
         assert resp.status_code == 302
-        assert resp.headers["Location"].endswith(f"/c/T01/votes/{vote_id}?cast={owner_id}#b{owner_id}")
+        assert resp.headers["Location"].endswith(
+            f"/c/T01/votes/{vote_id}?cast={owner_id}#b{owner_id}"
+        )
         if ON_POSTGRES:
             [(sql, autocommit)] = rows
             assert 'JOIN "user" account' in sql  # the session's account, checked in the statement

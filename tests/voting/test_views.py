@@ -338,6 +338,20 @@ def decided(db, community, people, units):
     return vote
 
 
+def test_a_sealed_result_is_counted_once_per_language(as_user, people, decided):
+    """A closed vote's result never changes: later views reuse it, without counting the
+    ballots again, and each language gets its own."""
+    client = as_user(people["tenant"])
+    first = text(client.get(f"/c/T01/votes/{decided.id}"))
+    with count_queries() as statements:
+        again = text(client.get(f"/c/T01/votes/{decided.id}"))
+    assert again[again.index('id="result"') :] == first[first.index('id="result"') :]
+    assert not [s for s in statements if "FROM ballot" in s and "count(" in s], statements
+    client.post("/prefs", {"lang": "zh_Hans", "next": "/"})
+    chinese = text(client.get(f"/c/T01/votes/{decided.id}"))
+    assert "未通过" in chinese[chinese.index('id="result"') :]
+
+
 def test_results_in_numbers_percentages_and_words(as_user, people, decided):
     html = text(as_user(people["tenant"]).get(f"/c/T01/votes/{decided.id}"))
     result = html[html.index('id="result"') :]
