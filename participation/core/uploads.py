@@ -23,7 +23,10 @@ IMAGE_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "MPO"}  # MPO: what many phone ca
 MAX_IMAGE_BYTES = 12 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # a 48-megapixel phone photo is refused only beyond this
 LONG_EDGE = 1600
-THUMB_EDGE = 400
+# Thumbnails show at 64–120 CSS px: 240 px is sharp at a cheap phone's 2× density and keeps
+# a page of photos inside the 40 kB first-load budget (DESIGN.md §9); 400 px did not.
+THUMB_EDGE = 240
+THUMB_QUALITY = 72
 
 
 class UploadError(DomainError):
@@ -78,7 +81,7 @@ def decode_image(data: bytes) -> Image.Image:
     return image
 
 
-def _encode(image: Image.Image, edge: int) -> tuple[bytes, str, tuple[int, int]]:
+def _encode(image: Image.Image, edge: int, quality: int = 82) -> tuple[bytes, str, tuple[int, int]]:
     image = image.copy()
     image.thumbnail((edge, edge))
     has_alpha = image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info)
@@ -87,7 +90,7 @@ def _encode(image: Image.Image, edge: int) -> tuple[bytes, str, tuple[int, int]]
         image.convert("RGBA").save(out, "PNG", optimize=True)
         ext = "png"
     else:
-        image.convert("RGB").save(out, "JPEG", quality=82, optimize=True, progressive=True)
+        image.convert("RGB").save(out, "JPEG", quality=quality, optimize=True, progressive=True)
         ext = "jpg"
     return out.getvalue(), ext, image.size
 
@@ -103,7 +106,7 @@ def save_image(file: FileStorage, subdir: str, *, max_bytes: int = MAX_IMAGE_BYT
     folder = Path(current_app.config["UPLOAD_FOLDER"]) / subdir
     folder.mkdir(parents=True, exist_ok=True)
     full, ext, size = _encode(image, LONG_EDGE)
-    thumb, thumb_ext, _size = _encode(image, THUMB_EDGE)
+    thumb, thumb_ext, _size = _encode(image, THUMB_EDGE, THUMB_QUALITY)
     name, thumb_name = f"{subdir}/{token}.{ext}", f"{subdir}/{token}.thumb.{thumb_ext}"
     (folder / f"{token}.{ext}").write_bytes(full)
     (folder / f"{token}.thumb.{thumb_ext}").write_bytes(thumb)
