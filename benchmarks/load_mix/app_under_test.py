@@ -1,6 +1,6 @@
 """The whole Gongjian app as gunicorn serves it in production, plus one after-request hook that
 tags each response for the wrk script (X-Bench): "read" for a page view, "<kind>:ok" when a
-write's view flashed success, "<kind>:refused" when it flashed an error (a refusal still answers
+write's view flashed success (a ballot: redirected to ?cast=), "<kind>:refused" when it flashed an error (a refusal still answers
 302), "<kind>:error" for 4xx/5xx. The hook reads what the view left in the session; it adds no
 query. The views themselves are untouched: the ballot is cast through the vote page's own form
 route (participation/voting/views.py cast), issues are answered through the build package's
@@ -44,6 +44,10 @@ def tag(response):
     else:
         flashes = session.get("_flashes") or []
         category = flashes[-1][0] if flashes else ""
+        # A ballot cast without JS flashes nothing: it redirects to the vote page with the
+        # owner in ?cast=, where the page confirms it from the stored ballot.
+        if not category and kind == "cast" and "?cast=" in response.headers.get("Location", ""):
+            category = "success"
         outcome = {"success": "ok", "error": "refused"}.get(category, "unknown")
     response.headers["X-Bench"] = f"{kind}:{outcome}"
     return response
