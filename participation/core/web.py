@@ -273,7 +273,10 @@ class DatabaseIntConverter(IntegerConverter):
 
 
 def init_app(app: Flask) -> None:
+    from .sessions import RememberingSessionInterface
+
     app.request_class = CleanRequest
+    app.session_interface = RememberingSessionInterface()
     # Before any blueprint adds its rules: every <int:…> id is bounded.
     app.url_map.converters["int"] = DatabaseIntConverter
     db.init_app(app)
@@ -283,6 +286,14 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
+
+    @limiter.request_filter
+    def _reads_are_not_limited() -> bool:
+        # Every limit of the app is on a POST (login, sign-up, comments, ideas): a page view
+        # skips the limiter's per-request resolution of limits (a sixth of a bare request).
+        # tests/core/test_rate_limits_scope.py keeps every limit on POST only.
+        return request.method in ("GET", "HEAD", "OPTIONS")
+
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to see this page.")

@@ -1,0 +1,104 @@
+"""The per-request machinery made cheaper (core/sessions.py, the limiter's filter in
+core/web.py) keeps its guarantees."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+from flask import request
+
+from participation.core.sessions import RememberingSessionInterface
+from tests import factories
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture()
+def owner(db, community):
+    return factories.resident(db.session, community, "owner")
+
+
+def test_every_rate_limit_is_on_posts_only():
+    """Page views skip the limiter (core/web.py): that is only right while no limit applies
+    to a GET. Every limiter.limit(...) in the app must say methods=["POST"]."""
+    calls = []
+    for path in (ROOT / "participation").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        for match in re.finditer(r"limiter\.(?:limit|shared_limit)\((.*?)\)\n", text, re.S):
+            calls.append((path.name, match.group(1)))
+    assert len(calls) >= 6, calls  # login, sign-up, comments, ideas…
+    for name, args in calls:
+        assert 'methods=["POST"]' in args, (name, args)
+    text = (ROOT / "participation" / "core" / "web.py").read_text(encoding="utf-8")
+    assert "default_limits" not in text and "application_limits" not in text
+
+
+def test_login_posts_are_still_limited_and_page_views_are_not(client, db, owner):
+    for _ in range(40):
+        assert client.get("/login").status_code == 200
+    statuses = [
+        client.post("/login", {"phone": owner.phone, "password": "wrong"}).status_code
+        for _ in range(12)
+    ]
+    assert 429 in statuses, statuses
+
+
+def _cookie(client) -> str:
+    return next(c.value for c in client._cookies.values() if c.key == "session")
+
+
+def test_a_remembered_session_is_the_same_session(app, client, db, owner):
+    client.login(owner)
+    assert client.get("/me").status_code == 200  # verified once, remembered
+    assert client.get("/me").status_code == 200  # from memory: still logged in
+    assert isinstance(app.session_interface, RememberingSessionInterface)
+    value = _cookie(client)
+    assert value in app.session_interface._verified
+
+
+def test_a_tampered_cookie_is_refused_even_next_to_a_remembered_one(app, client, db, owner):
+    client.login(owner)
+    assert client.get("/me").status_code == 200
+    good = _cookie(client)
+    forged = good[:-3] + ("AAA" if not good.endswith("AAA") else "BBB")
+    client.set_cookie("session", forged)
+    client.delete_cookie("remember_token")  # else Flask-Login logs the user in again from it
+    assert client.get("/me").status_code == 302  # logged out: sent to the login page
+    assert forged not in app.session_interface._verified
+
+
+def test_an_expired_remembered_cookie_is_refused(app, client, db, owner):
+    client.login(owner)
+    assert client.get("/me").status_code == 200
+    value = _cookie(client)
+    data, signed_at = app.session_interface._verified[value]
+    lifetime = app.permanent_session_lifetime.total_seconds()
+    app.session_interface._verified[value] = (data, time.time() - lifetime - 5)
+    try:
+        with app.test_request_context("/", headers={"Cookie": f"session={value}"}):
+            opened = app.session_interface.open_session(app, request)
+            # Remembered but too old: verified again, and itsdangerous' own check of the
+            # signed time decides (the cookie was signed a moment ago, so it is valid again).
+            assert opened.get("_user_id")
+        assert app.session_interface._verified[value][1] > time.time() - 60
+    finally:
+        app.session_interface._verified.pop(value, None)
+
+
+def test_each_request_gets_its_own_copy_of_the_session(app, db):
+    """A remembered session's flashed messages (a list) changed by one request are not seen
+    by the next request with the same cookie."""
+    iface = app.session_interface
+    signed = iface.get_signing_serializer(app).dumps({"_flashes": [["info", "start"]]})
+    headers = {"Cookie": f"session={signed}"}
+    with app.test_request_context("/", headers=headers):
+        first = iface.open_session(app, request)
+        first["_flashes"].append(["info", "more"])
+        first["_flashes"][0][1] = "changed"
+    with app.test_request_context("/", headers=headers):
+        second = iface.open_session(app, request)
+    assert signed in iface._verified
+    assert second["_flashes"] == [["info", "start"]]
