@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from flask import g, has_app_context
 from sqlalchemy import func, insert, select
 
 from ..extensions import db
@@ -41,6 +42,7 @@ def send(
     ]
     if rows:
         db.session.execute(insert(Message), rows)
+        forget_unread()
     return len(rows)
 
 
@@ -81,7 +83,26 @@ def title_of(message: Message) -> str:
     return gettext(message.title, **message.params)
 
 
+def unread_subquery(user_id):
+    """The user's unread count as a scalar subquery: loaded with the user on a page view
+    (core/web.py _load_user), so the inbox badge costs no round trip of its own."""
+    return (
+        select(func.count(Message.id))
+        .where(Message.user_id == user_id, Message.read_at.is_(None))
+        .scalar_subquery()
+    )
+
+
+def forget_unread() -> None:
+    """Messages were sent or read in this request: the badge counts them again."""
+    if has_app_context():
+        g.pop("_unread_prefetched", None)
+
+
 def unread_count(user_id: int) -> int:
+    prefetched = g.get("_unread_prefetched") if has_app_context() else None
+    if prefetched is not None and prefetched[0] == user_id:
+        return prefetched[1]
     return (
         db.session.scalar(
             select(func.count(Message.id)).where(

@@ -15,11 +15,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter
 
-from ..extensions import babel, compress, csrf, db, limiter, login_manager, migrate
+from ..extensions import babel, compress, csrf, db, limiter, login_manager, migrate, parse_id
 from . import assets, permissions
 from .models import STEP_KEYS, User
 
@@ -112,10 +112,25 @@ def _load_user(token: str) -> User | None:
         user_id, version = (int(part) for part in token.split(":"))
     except ValueError:
         return None
-    user = db.session.get(User, user_id)
+    if has_request_context() and request.method == "GET" and not _is_htmx():
+        # A full page shows the inbox badge: the unread count comes in the same round trip.
+        from .notify import unread_subquery
+
+        row = db.session.execute(
+            select(User, unread_subquery(user_id)).where(User.id == parse_id(user_id))
+        ).first()
+        user = row[0] if row else None
+        if user is not None:
+            g._unread_prefetched = (user.id, row[1] or 0)
+    else:
+        user = db.session.get(User, user_id)
     if user is None or user.session_version != version:
         return None
     return user
+
+
+def _is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
 
 
 @dataclass(frozen=True)

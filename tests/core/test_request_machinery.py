@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from flask import request
+from sqlalchemy import select
 
 from participation.core.sessions import RememberingSessionInterface
 from tests import factories
@@ -102,3 +103,24 @@ def test_each_request_gets_its_own_copy_of_the_session(app, db):
         second = iface.open_session(app, request)
     assert signed in iface._verified
     assert second["_flashes"] == [["info", "start"]]
+
+
+def _badge(html: str) -> str | None:
+    match = re.search(r'<span class="badge">(\d+)<span class="sr">', html)
+    return match.group(1) if match else None
+
+
+def test_the_inbox_badge_comes_with_the_user_and_follows_reading(client, db, owner):
+    from participation.core import notify
+    from participation.core.models import Message
+
+    notify.send([owner.id], "First")
+    notify.send([owner.id], "Second")
+    db.session.commit()
+    client.login(owner)
+    assert _badge(client.get("/me").get_data(as_text=True)) == "2"
+    first = db.session.scalar(select(Message.id).where(Message.title == "First"))
+    # Reading a message on its page: that very page's badge already counts one fewer.
+    assert _badge(client.get(f"/inbox/{first}").get_data(as_text=True)) == "1"
+    client.post("/inbox/read-all")
+    assert _badge(client.get("/me").get_data(as_text=True)) is None

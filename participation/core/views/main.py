@@ -19,7 +19,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select, text
 
 from ...extensions import csrf, db
-from .. import permissions
+from .. import notify, permissions
 from ..context import communities_of, load_community
 from ..forms import ConfirmForm, NoticeForm, PrefsForm
 from ..htmx import render_page
@@ -182,6 +182,7 @@ def message(message_id: int):
     if item.read_at is None:
         item.read_at = utcnow()
         db.session.commit()
+        notify.forget_unread()
     return render_template("core/message.html", item=item)
 
 
@@ -194,6 +195,7 @@ def read_all():
         .values(read_at=utcnow())
     )
     db.session.commit()
+    notify.forget_unread()
     return redirect(url_for("main.inbox"))
 
 
