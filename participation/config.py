@@ -60,6 +60,11 @@ class Config:
     # 1.6 kB): every page pays it, and the byte budgets (DESIGN.md §9) keep a wide margin.
     COMPRESS_BR_LEVEL = 4
     COMPRESS_MIN_SIZE = 500
+    # Community-wide page sections cached per process until the community's data changes
+    # (core/cache.py); an entry lives SECTION_CACHE_MAX_AGE seconds at most.
+    SECTION_CACHE = _bool("SECTION_CACHE", True)
+    SECTION_CACHE_SIZE = int(os.environ.get("SECTION_CACHE_SIZE", "512"))
+    SECTION_CACHE_MAX_AGE = int(os.environ.get("SECTION_CACHE_MAX_AGE", "300"))
     TESTING = False
 
 

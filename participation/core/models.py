@@ -36,6 +36,9 @@ class Community(db.Model):
     district: Mapped[str] = mapped_column(String(100), default="")
     address: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Raised by one with every committed write to the community's rows (core/cache.py): the
+    # key of the cached sections of its pages, so a write is never followed by a stale page.
+    data_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     buildings: Mapped[list[Building]] = relationship(
         back_populates="community", order_by="Building.sort_key"
@@ -298,3 +301,7 @@ class AuditEntry(db.Model):
 @event.listens_for(AuditEntry, "before_delete")
 def _audit_is_append_only(mapper, connection, target) -> None:  # noqa: ARG001
     raise RuntimeError("the audit log is append-only")
+
+
+# The per-community data version follows every write (its session events; see the module).
+from . import cache as _cache  # noqa: E402, F401

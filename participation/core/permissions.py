@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import abort, current_app, g
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..extensions import db
 from .models import Membership, Relation, Residency, ResidencyStatus, Role
@@ -60,6 +60,27 @@ register("staff.manage", {CITY})
 register("city.overview", {CITY})
 
 
+_ROLES: list[Any] = []
+
+
+def _roles_query():
+    """One round trip: staff memberships and, for this community, active links to units.
+    Relations (owner, family, tenant) and staff roles never share a name. Built once, with
+    bind parameters: on every page, building the statement cost more than running it."""
+    if not _ROLES:
+        links = select(Residency.relation, Residency.community_id).where(
+            Residency.user_id == bindparam("user_id"),
+            Residency.community_id == bindparam("community_id"),
+            Residency.status == ResidencyStatus.ACTIVE,
+        )
+        _ROLES.append(
+            select(Membership.role, Membership.community_id)
+            .where(Membership.user_id == bindparam("user_id"))
+            .union_all(links)
+        )
+    return _ROLES[0]
+
+
 def roles_for(user: Any, community_id: int | None) -> frozenset[str]:
     """The roles `user` holds in the community (cached per request)."""
     if user is None or not getattr(user, "is_authenticated", False):
@@ -68,17 +89,8 @@ def roles_for(user: Any, community_id: int | None) -> frozenset[str]:
     key = (user.id, community_id)
     if key in cache:
         return cache[key]
-    # One round trip: staff memberships and, for this community, active links to units.
-    # Relations (owner, family, tenant) and staff roles never share a name.
-    links = select(Residency.relation, Residency.community_id).where(
-        Residency.user_id == user.id,
-        Residency.community_id == community_id,
-        Residency.status == ResidencyStatus.ACTIVE,
-    )
     rows = db.session.execute(
-        select(Membership.role, Membership.community_id)
-        .where(Membership.user_id == user.id)
-        .union_all(links)
+        _roles_query(), {"user_id": user.id, "community_id": community_id}
     ).all()
     roles: set[str] = set()
     for name, comm in rows:

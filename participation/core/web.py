@@ -194,11 +194,12 @@ class _TemplateGettext:
 
     translations: object
 
-    def gettext(self, string: str, **variables) -> Markup:
+    # Positional-only: Jinja passes the count of {% trans count=n %} as a keyword too.
+    def gettext(self, string: str, /, **variables) -> Markup:
         # Always %-formatted, as Jinja does: "%%" in a catalogue is "%" on the page.
         return Markup(self.translations.ugettext(string)) % variables  # type: ignore[attr-defined]
 
-    def ngettext(self, singular: str, plural: str, num: int, **variables) -> Markup:
+    def ngettext(self, singular: str, plural: str, num: int, /, **variables) -> Markup:
         variables.setdefault("num", num)
         text = Markup(self.translations.ungettext(singular, plural, num))  # type: ignore[attr-defined]
         return text % variables

@@ -32,7 +32,8 @@ from typing import Any
 from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy.orm import joinedload
 
 from ..consult import services as consult
 from ..consult.models import Topic
@@ -189,38 +190,49 @@ def share_table(plan: Plan) -> list[ShareRow]:
     return [ShareRow(r[0], f"{r[4]}-{r[3]}-{r[2]}", Decimal(r[1] or 0), shares[r[0]]) for r in rows]
 
 
+_HOMES: list[Any] = []
+
+
+def _homes_query():
+    """Built once (with bind parameters): building the statement cost more than running it."""
+    if not _HOMES:
+        from ..core.models import Relation, Residency, ResidencyStatus
+
+        links = (
+            select(Residency.unit_id, Residency.relation)
+            .where(
+                Residency.user_id == bindparam("user_id"),
+                Residency.community_id == bindparam("community_id"),
+                Residency.status == ResidencyStatus.ACTIVE,
+            )
+            .subquery()
+        )
+        linked = select(links.c.unit_id)
+        owned_by = (
+            select(Unit.owner_id)
+            .join(links, links.c.unit_id == Unit.id)
+            .where(links.c.relation == Relation.OWNER)
+        )
+        _HOMES.append(
+            select(Unit)
+            .where(
+                Unit.community_id == bindparam("community_id"),
+                Unit.id.in_(linked) | Unit.owner_id.in_(owned_by),
+            )
+            .options(joinedload(Unit.entrance).joinedload(Entrance.building))  # for label()
+            .order_by(Unit.sort_key, Unit.id)
+        )
+    return _HOMES[0]
+
+
 def homes_of(user: Any, community: Community | int) -> list[Unit]:
     """The units whose share `user` sees: those they are linked to (any relation) and, for an
     owner, every other unit of the same owner in the register. One query."""
-    from ..core.models import Relation, Residency, ResidencyStatus
-
     if user is None or not getattr(user, "is_authenticated", False):
         return []
     community_id = getattr(community, "id", community)
-    links = (
-        select(Residency.unit_id, Residency.relation)
-        .where(
-            Residency.user_id == user.id,
-            Residency.community_id == community_id,
-            Residency.status == ResidencyStatus.ACTIVE,
-        )
-        .subquery()
-    )
-    linked = select(links.c.unit_id)
-    owned_by = (
-        select(Unit.owner_id)
-        .join(links, links.c.unit_id == Unit.id)
-        .where(links.c.relation == Relation.OWNER)
-    )
     return list(
-        db.session.scalars(
-            select(Unit)
-            .where(
-                Unit.community_id == community_id,
-                Unit.id.in_(linked) | Unit.owner_id.in_(owned_by),
-            )
-            .order_by(Unit.sort_key, Unit.id)
-        )
+        db.session.scalars(_homes_query(), {"user_id": user.id, "community_id": community_id})
     )
 
 

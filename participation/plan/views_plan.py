@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from functools import cached_property
+from types import MappingProxyType
+from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -17,6 +20,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core import permissions
+from ..core.cache import cached_block, cached_section, roles_key
 from ..core.context import load_community
 from ..core.errors import DomainError
 from ..core.forms import ConfirmForm
@@ -28,7 +32,7 @@ from . import plans, survey
 from .forms import CATEGORY_LABELS
 from .menu_data import CATEGORIES
 from .models import Plan, PlanStatus
-from .public import FUNDING_SOURCES, SOURCE_LABELS
+from .public import FUNDING_SOURCES, SOURCE_LABELS, unit_shares
 from .services import items_of
 from .views import _ensure, bp
 
@@ -115,53 +119,94 @@ def plan_index(code: str):
     )
 
 
+class _Detail:
+    """What the plan page shows, read only when a section of it is not cached (core/cache.py):
+    the page's community-wide sections are cached per plan and role set until the
+    community's data changes."""
+
+    def __init__(self, comm: Community, plan: Plan, editor: bool) -> None:
+        self.comm, self.plan, self.editor = comm, plan, editor
+
+    @cached_property
+    def s(self):
+        return plans.summary_of(self.plan)
+
+    @cached_property
+    def sections(self):
+        return _sections(self.s)
+
+    @cached_property
+    def versions(self) -> list[Plan]:
+        return [
+            p for p in plans.versions_of(self.comm) if self.editor or p.status != PlanStatus.DRAFT
+        ]
+
+    @cached_property
+    def newest(self) -> Plan | None:
+        return plans.latest(self.comm)
+
+    @cached_property
+    def notice_ends(self):
+        return plans.notice_ends_at(self.plan)
+
+    @cached_property
+    def vote(self):
+        if self.plan.vote_id is None:
+            return None
+        from ..voting.models import Vote
+
+        return db.session.get(Vote, self.plan.vote_id)
+
+    @cached_property
+    def comments(self) -> int:
+        if self.plan.topic_id is None:
+            return 0
+        from ..consult.services import comment_counts
+
+        return comment_counts([self.plan.topic_id]).get(self.plan.topic_id, 0)
+
+    @cached_property
+    def opens_default(self):
+        now = utcnow()
+        return max(self.notice_ends, now) if self.notice_ends else now
+
+
+def _my_shares(comm: Community, plan: Plan) -> list[tuple[Any, Decimal]]:
+    """The reader's homes with their share: the shares of every home are community-wide
+    (cached), the homes are the reader's (one query)."""
+    homes = plans.homes_of(current_user, comm)
+    if not homes:
+        return []
+    shares = cached_section(
+        comm, "plan.unit_shares", lambda: MappingProxyType(unit_shares(plan.id)), plan.id
+    )
+    return [(unit, shares.get(unit.id, Decimal("0.00"))) for unit in homes]
+
+
 @bp.get("/<int:plan_id>", endpoint="plan_detail")
 def plan_detail(code: str, plan_id: int):
     comm = load_community(code)
     permissions.require(current_user, "plan.view", comm)
     plan = _plan(comm, plan_id)
-    _refresh(plan)
+    if plan.status == PlanStatus.VOTING:
+        _refresh(plan)  # only a plan put to a vote changes with the clock (its vote closes)
     editor = permissions.can(current_user, "plan.edit", comm)
-    summary = plans.summary_of(plan)
-    homes = plans.homes_of(current_user, comm)
-    mine = plans.my_shares(plan, homes)
-    versions = [p for p in plans.versions_of(comm) if editor or p.status != PlanStatus.DRAFT]
-    ends = plans.notice_ends_at(plan)
-    now = utcnow()
-    opens_default = max(ends, now) if ends else now
-    vote = None
-    if plan.vote_id is not None:
-        from ..voting.models import Vote
-
-        vote = db.session.get(Vote, plan.vote_id)
-    comments = 0
-    if plan.topic_id is not None:
-        from ..consult.services import comment_counts
-
-        comments = comment_counts([plan.topic_id]).get(plan.topic_id, 0)
+    d = _Detail(comm, plan, editor)
     return render_template(
         "plan/plan_detail.html",
         plan=plan,
-        s=summary,
-        status_text=status_text(summary.status),
-        mine=mine,
-        versions=versions,
+        d=d,
+        mine=_my_shares(comm, plan),
         editor=editor,
-        can_table=permissions.can(current_user, "plan.shares", comm),
-        sections=_sections(summary),
+        roles=roles_key(permissions.roles_for(current_user, comm.id)),
+        cached_block=cached_block,
         categories=CATEGORY_LABELS,
         source_labels=SOURCE_LABELS,
-        notice_ends=ends,
-        vote=vote,
-        comments=comments,
-        opens_default=utc_to_wall(opens_default).strftime("%Y-%m-%dT%H:%M"),
-        closes_default=utc_to_wall(opens_default + timedelta(days=plans.VOTE_DAYS)).strftime(
-            "%Y-%m-%dT%H:%M"
-        ),
         notice_days=plans.config("PLAN_NOTICE_DAYS", 7),
         rules=VOTE_RULES,
-        newest=plans.latest(comm),
         status_text_of=status_text,
+        wall=lambda dt: utc_to_wall(dt).strftime("%Y-%m-%dT%H:%M"),
+        vote_days=timedelta(days=plans.VOTE_DAYS),
         confirm=ConfirmForm(),
     )
 

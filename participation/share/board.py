@@ -287,14 +287,13 @@ def steps_of(community_id: int) -> list[StepRow]:
 def build_board(community: Community, *, with_photos: bool = True) -> Board:
     cid = community.id
     steps = steps_of(cid)
-    units, area = db.session.execute(
-        select(func.count(Unit.id), func.coalesce(func.sum(Unit.area), 0)).where(
-            Unit.community_id == cid
-        )
+    units, area, owners = db.session.execute(
+        select(
+            func.count(Unit.id),
+            func.coalesce(func.sum(Unit.area), 0),
+            func.count(func.distinct(Unit.owner_id)),
+        ).where(Unit.community_id == cid)
     ).one()
-    owners = db.session.scalar(
-        select(func.count(func.distinct(Unit.owner_id))).where(Unit.community_id == cid)
-    )
     votes = db.session.scalars(
         select(Vote)
         .where(Vote.community_id == cid, Vote.status == VoteStatus.CLOSED)

@@ -4,6 +4,9 @@ render."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from flask import (
     Blueprint,
     Response,
@@ -23,12 +26,13 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from ..core import permissions
+from ..core.cache import cached_section, valid_until
 from ..core.context import load_community
 from ..core.errors import DomainError
 from ..core.forms import ConfirmForm, show_domain_error
 from ..core.models import Community
 from ..core.qr import qr_svg
-from ..core.timeutil import parse_wall, utcnow
+from ..core.timeutil import aware, parse_wall, utcnow
 from ..core.uploads import UploadError, delete_stored, upload_path
 from ..core.web import STEP_NAMES
 from ..extensions import db
@@ -80,17 +84,49 @@ def _source_labels() -> dict:
     return dict(getattr(mod, "SOURCE_LABELS", {}) or {})
 
 
+@dataclass(frozen=True)
+class BoardSection:
+    """The board's sections as HTML (the same for every member: no link or form in them
+    depends on the reader) and when its rating round is open."""
+
+    body: Markup
+    rating_opens: datetime | None = None
+    rating_ends: datetime | None = None
+
+    def rating_open(self) -> bool:
+        if self.rating_opens is None or self.rating_ends is None:
+            return False
+        return self.rating_opens <= utcnow() < self.rating_ends
+
+
+def board_section(comm: Community, *, printing: bool = False) -> BoardSection:
+    """The rendered board of the community, cached until its data changes (core/cache.py)."""
+
+    def build() -> BoardSection:
+        b = build_board(comm)
+        opens = ends = None
+        if b.rating is not None:
+            opens, ends = aware(b.rating.round.opens_at), aware(b.rating.round.ends_at)
+            # "The rating is open until …" appears and goes at these times.
+            valid_until(opens)
+            valid_until(ends)
+        body = render_template(
+            "share/_board_body.html",
+            b=b,
+            lang=str(get_locale()),
+            printing=printing,
+            source_labels=_source_labels(),
+        )
+        return BoardSection(Markup(body), opens, ends)
+
+    return cached_section(comm, "share.board", build, printing)
+
+
 @bp.get("/c/<code>/board")
 def board(code: str):
     comm = load_community(code)
     permissions.require(current_user, "board.view", comm)
-    return render_template(
-        "share/board.html",
-        b=build_board(comm),
-        lang=str(get_locale()),
-        printing=False,
-        source_labels=_source_labels(),
-    )
+    return render_template("share/board.html", board=board_section(comm))
 
 
 @bp.get("/c/<code>/board/print")
@@ -100,10 +136,7 @@ def board_print(code: str):
     url = _public_url("share.board", code=code)
     return render_template(
         "share/board_print.html",
-        b=build_board(comm),
-        lang=str(get_locale()),
-        printing=True,
-        source_labels=_source_labels(),
+        board=board_section(comm, printing=True),
         url=url,
         qr=qr_svg(url),
         today=utcnow(),

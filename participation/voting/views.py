@@ -86,7 +86,7 @@ def load(code: str, vote_id: int, action: str = "vote.view") -> tuple[Community,
             .join(Community, Community.id == Vote.community_id)
             .where(Community.code == code, Vote.id == vote_id)
             .options(
-                joinedload(Vote.topic),
+                joinedload(Vote.topic, innerjoin=True),  # an outer join refuses FOR UPDATE
                 joinedload(Community.project).joinedload(Project.steps),
             )
         )

@@ -17,7 +17,6 @@ from ..models import (
     STEP_KEYS,
     Community,
     Notice,
-    Owner,
     Project,
     ProjectStep,
     Residency,
@@ -69,14 +68,14 @@ def current_step(project: Project) -> ProjectStep | None:
 
 def overview(community: Community) -> Overview:
     project = ensure_project(community)
-    units, area = db.session.execute(
-        select(func.count(Unit.id), func.coalesce(func.sum(Unit.area), 0)).where(
-            Unit.community_id == community.id
-        )
+    # Owners counted are those holding a unit here: the distinct owners of the units.
+    units, area, owners = db.session.execute(
+        select(
+            func.count(Unit.id),
+            func.coalesce(func.sum(Unit.area), 0),
+            func.count(func.distinct(Unit.owner_id)),
+        ).where(Unit.community_id == community.id)
     ).one()
-    owners = db.session.scalar(
-        select(func.count(Owner.id)).where(Owner.community_id == community.id, Owner.units.any())
-    )
     residents = db.session.scalar(
         select(func.count(func.distinct(Residency.user_id))).where(
             Residency.community_id == community.id, Residency.status == ResidencyStatus.ACTIVE

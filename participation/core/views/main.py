@@ -16,10 +16,12 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import func, select, text
 
 from ...extensions import csrf, db
 from .. import notify, permissions
+from ..cache import cached_section, roles_key
 from ..context import communities_of, load_community
 from ..forms import ConfirmForm, NoticeForm, PrefsForm
 from ..htmx import render_page
@@ -113,8 +115,16 @@ def home():
 def community(code: str):
     comm = load_community(code)
     permissions.require(current_user, "community.view", comm)
-    overview = community_service.overview(comm)
-    return render_template("core/community.html", overview=overview)
+
+    def build() -> Markup:
+        overview = community_service.overview(comm)
+        return Markup(render_template("core/_community_body.html", overview=overview))
+
+    # The same for everyone with the same roles here (what the page links to depends on them).
+    roles = roles_key(permissions.roles_for(current_user, comm.id))
+    return render_template(
+        "core/community.html", body=cached_section(comm, "core.home", build, roles)
+    )
 
 
 @bp.get("/c/<code>/notices")
