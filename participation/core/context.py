@@ -2,32 +2,48 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import abort, g
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from .models import Community, Membership, Project, Residency, ResidencyStatus
+from .models import Community, Membership, Project, ProjectStep, Residency, ResidencyStatus
+
+
+@dataclass(frozen=True)
+class StepBarItem:
+    key: str
+    position: int
+    state: str
 
 
 def load_community(code: str) -> Community:
-    # With its project and steps in the same round trip: every community page shows the steps
-    # bar (templates/core/_steps.html), which would otherwise lazy-load them in two more.
-    community = (
-        db.session.scalars(
-            select(Community)
-            .where(Community.code == code)
-            .options(joinedload(Community.project).joinedload(Project.steps))
-        )
-        .unique()
-        .first()
-    )
+    # The row alone: the steps bar every community page shows comes from steps_bar's cache
+    # (loading the project and its steps with it cost as much again as the row).
+    community = db.session.scalar(select(Community).where(Community.code == code))
     if community is None:
         abort(404)
     g.community = community
     return community
+
+
+def steps_bar(community: Community) -> tuple[StepBarItem, ...]:
+    """The project's five steps for the bar at the top of every community page (empty before
+    the project exists), kept in the section cache until the community's data changes."""
+    from .cache import cached_section
+
+    def build() -> tuple[StepBarItem, ...]:
+        rows = db.session.execute(
+            select(ProjectStep.key, ProjectStep.position, ProjectStep.state)
+            .join(Project, Project.id == ProjectStep.project_id)
+            .where(Project.community_id == community.id)
+            .order_by(ProjectStep.position)
+        )
+        return tuple(StepBarItem(key, position, str(state)) for key, position, state in rows)
+
+    return cached_section(community, "core.steps", build)
 
 
 def communities_of(user: Any) -> list[Community]:

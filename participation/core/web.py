@@ -352,7 +352,7 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _template_context() -> dict:
-        from .context import communities_of
+        from .context import communities_of, steps_bar
         from .notify import unread_count
 
         community = g.get("community")
@@ -385,6 +385,7 @@ def init_app(app: Flask) -> None:
             "STEP_NAMES": _step_names(locale),
             "STEP_NAMES_ZH": STEP_NAMES_ZH,
             "is_htmx": request.headers.get("HX-Request") == "true",
+            "steps_bar": steps_bar,
         }
 
     security_headers = [

@@ -37,7 +37,7 @@ from ..core.context import load_community
 from ..core.errors import DomainError
 from ..core.forms import ConfirmForm
 from ..core.htmx import is_htmx
-from ..core.models import Community, Project
+from ..core.models import Community
 from ..core.permissions import OWNER, RESIDENT, roles_for
 from ..core.qr import qr_svg
 from ..core.timeutil import aware, utcnow
@@ -78,21 +78,14 @@ def _labels() -> dict:
 def load(code: str, vote_id: int, action: str = "vote.view") -> tuple[Community, Vote]:
     """The community and the vote, after the lazy schedule (a vote past its closing time
     closes when viewed; a planned one opens) and the permission check."""
-    # The vote and its community in one query (this runs on every ballot cast), with what
-    # every vote page shows: its topic, and the project's steps for the steps bar.
-    row = (
-        db.session.execute(
-            select(Vote, Community)
-            .join(Community, Community.id == Vote.community_id)
-            .where(Community.code == code, Vote.id == vote_id)
-            .options(
-                joinedload(Vote.topic, innerjoin=True),  # an outer join refuses FOR UPDATE
-                joinedload(Community.project).joinedload(Project.steps),
-            )
-        )
-        .unique()
-        .first()
-    )
+    # The vote and its community in one query (this runs on every ballot cast), with the
+    # topic every vote page shows.
+    row = db.session.execute(
+        select(Vote, Community)
+        .join(Community, Community.id == Vote.community_id)
+        .where(Community.code == code, Vote.id == vote_id)
+        .options(joinedload(Vote.topic, innerjoin=True))  # outer: no FOR UPDATE on refresh
+    ).first()
     if row is None:
         comm = load_community(code)  # 404 for an unknown community
         permissions.require(current_user, "vote.view", comm)  # anonymous: log in first
