@@ -55,23 +55,30 @@ browser:
 	@test -x /usr/bin/chromium || { echo "installing chromium (apt-get)"; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; }
 
+# Suites run on every core (pytest-xdist, at most 4 workers; JOBS=0 runs them in one process):
+# each test file goes whole to one worker (tests/hostile all to one, see tests/conftest.py), and
+# each worker has its own database (SQLite: a file in its own tmp dir; PostgreSQL:
+# TEST_DATABASE_URL's database name plus _gw0, _gw1, …, created when missing).
+JOBS  ?= $(shell n=$$(nproc 2>/dev/null || echo 1); echo $$(( n < 4 ? n : 4 )))
+XDIST := -n $(JOBS) --dist loadfile
+
 # The whole suite on the embedded database: lint, unit and view tests, then the browser tests in
 # real Chromium. Tests that need the PostgreSQL and Redis servers run in `make test-pg`.
 LOCAL := not e2e and not postgres and not redis
 test: install assets translations lint browser
-	$(BIN)/pytest -m "$(LOCAL)"
-	$(BIN)/pytest -m e2e tests/e2e
+	$(BIN)/pytest -m "$(LOCAL)" $(XDIST)
+	$(BIN)/pytest -m e2e tests/e2e $(XDIST)
 
 test-fast: install assets translations
-	$(BIN)/pytest -m "$(LOCAL)" -x
+	$(BIN)/pytest -m "$(LOCAL)" -x $(XDIST)
 
 # The same suite against PostgreSQL (TEST_DATABASE_URL, default: the local server's `test` db),
 # with the tests of concurrency on PostgreSQL and of the Redis rate-limit store.
 test-pg: install assets translations
-	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BIN)/pytest -m "not e2e"
+	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BIN)/pytest -m "not e2e" $(XDIST)
 
 test-e2e: install assets translations browser
-	$(BIN)/pytest -m e2e tests/e2e
+	$(BIN)/pytest -m e2e tests/e2e $(XDIST)
 
 # Hostile input at full strength: 1,000 generated inputs per form, query string and the API
 # (`make test` runs tests/hostile with 20 each). HOSTILE_EXAMPLES=… to change.

@@ -20,9 +20,8 @@ from tests.conftest import FormClient
 NOW = datetime(2026, 5, 20, 8, 30, tzinfo=UTC)
 
 
-def test_demo_issues(app, db):
-    seed.seed_demo(now=NOW)
-    db.session.commit()
+def test_demo_issues(app, db, demo_copy):
+    demo_copy(now=NOW)
     xfl = db.session.scalar(select(Community).where(Community.code == "XFL"))
     issues = db.session.scalars(select(Issue).where(Issue.community_id == xfl.id)).all()
     states = {i.status for i in issues}

@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from PIL import Image
 from sqlalchemy import func, select
 
-from participation.core import seed
 from participation.core.models import AuditEntry, Community, Message
 from participation.core.timeutil import aware
 from participation.core.uploads import upload_path
@@ -17,9 +16,8 @@ from participation.plan.models import MenuItem
 NOW = datetime(2026, 5, 20, 8, 30, tzinfo=UTC)
 
 
-def test_demo_ideas_in_every_state(db):
-    seed.seed_demo(now=NOW)
-    db.session.commit()
+def test_demo_ideas_in_every_state(db, demo_copy):
+    demo_copy(now=NOW)
     codes = dict(db.session.execute(select(Community.id, Community.code)).all())
     ideas = db.session.scalars(select(Idea).order_by(Idea.id)).all()
     xfl = [i for i in ideas if codes[i.community_id] == "XFL"]

@@ -8,7 +8,6 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from participation.core import seed
 from participation.core.models import Community, Unit
 from participation.plan import public
 from participation.plan.models import Plan
@@ -21,9 +20,8 @@ def _comm(db, code):
     return db.session.scalar(select(Community).where(Community.code == code))
 
 
-def test_demo_plans(db):
-    seed.seed_demo(now=NOW)
-    db.session.commit()
+def test_demo_plans(db, demo_copy):
+    demo_copy(now=NOW)
     xfl, jsxc = _comm(db, "XFL"), _comm(db, "JSXC")
     adopted = public.adopted_plan(xfl.id)
     assert adopted is not None and adopted.version == 2 and adopted.status == "adopted"

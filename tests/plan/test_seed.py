@@ -7,7 +7,6 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from participation.core import seed
 from participation.core.models import AuditEntry, Community
 from participation.core.timeutil import aware
 from participation.plan.models import MenuItem
@@ -21,9 +20,8 @@ def _menu(db, code: str) -> dict:
     return {i.key or i.name_zh: i for i in items}  # custom items (no key) by name
 
 
-def test_demo_menus(db):
-    seed.seed_demo(now=NOW)
-    db.session.commit()
+def test_demo_menus(db, demo_copy):
+    demo_copy(now=NOW)
     xfl, jsxc = _menu(db, "XFL"), _menu(db, "JSXC")
     # 31 defaults, the committee's own item and a resident's idea it added (ideas.seed)
     assert len(xfl) == 33 and "垃圾分类亭洗手池" in xfl
@@ -45,12 +43,11 @@ def test_demo_menus(db):
     assert all(aware(e.at) < NOW for e in entries)
 
 
-def test_demo_survey_is_closed_and_ranked(db):
+def test_demo_survey_is_closed_and_ranked(db, demo_copy):
     from participation.plan import survey
     from participation.plan.models import ChoiceRound, HouseholdPick
 
-    seed.seed_demo(now=NOW)
-    db.session.commit()
+    demo_copy(now=NOW)
     xfl = db.session.scalar(select(Community).where(Community.code == "XFL"))
     round_ = db.session.scalar(select(ChoiceRound).where(ChoiceRound.community_id == xfl.id))
     assert round_ is not None and not round_.is_open(NOW) and round_.max_picks == 5

@@ -19,10 +19,9 @@ from participation.voting.models import Vote
 NOW = datetime(2026, 5, 20, 8, 30, tzinfo=UTC)
 
 
-def test_demo_pledges(app, db):
+def test_demo_pledges(app, db, demo_copy):
     with app.test_request_context():
-        seed.seed_demo(now=NOW)
-        db.session.commit()
+        demo_copy(now=NOW)
         xfl = db.session.scalar(select(Community).where(Community.code == "XFL"))
         led = services.ledger(xfl)
     assert led.gap == Decimal("15000.00") and not led.open  # building now (step 4)

@@ -50,10 +50,8 @@ EXPECTED_ROLES = {
 
 
 @pytest.fixture()
-def seeded(db):
-    summary = seed.seed_demo(now=NOW)
-    db.session.commit()
-    return summary
+def seeded(db, demo_copy):
+    return demo_copy(now=NOW)
 
 
 def _community(db, code: str) -> Community:
@@ -265,9 +263,9 @@ def _digest(db) -> str:
     return hashlib.sha256(repr((lines, users)).encode()).hexdigest()
 
 
-def test_the_same_seed_gives_the_same_neighbourhood(db):
-    seed.seed_demo(now=NOW)
-    db.session.commit()
+def test_the_same_seed_gives_the_same_neighbourhood(db, demo_copy):
+    # The session's seed (run once, copied here: tests/snapshot.py) against a new run.
+    demo_copy(now=NOW)
     first = _digest(db)
     _empty_all_tables()
     seed.seed_demo(now=NOW)
@@ -309,9 +307,8 @@ def test_cli_seeds_once_with_if_empty(app, db):
     assert db.session.scalar(select(func.count(Community.id))) == communities
 
 
-def test_cli_reset_refuses_a_server_database_without_yes(app, db, monkeypatch):
-    seed.seed_demo(now=NOW)
-    db.session.commit()
+def test_cli_reset_refuses_a_server_database_without_yes(app, db, demo_copy, monkeypatch):
+    demo_copy(now=NOW)
     communities = db.session.scalar(select(func.count(Community.id)))
     monkeypatch.setattr(db.engine, "url", make_url("postgresql+psycopg://prod@db.example/gj"))
     result = app.test_cli_runner().invoke(args=["seed-demo", "--reset"])
@@ -320,9 +317,8 @@ def test_cli_reset_refuses_a_server_database_without_yes(app, db, monkeypatch):
     assert db.session.scalar(select(func.count(Community.id))) == communities
 
 
-def test_cli_reset_starts_afresh(app, db):
-    seed.seed_demo(now=NOW)
-    db.session.commit()
+def test_cli_reset_starts_afresh(app, db, demo_copy):
+    demo_copy(now=NOW)
     communities = db.session.scalar(select(func.count(Community.id)))
     result = app.test_cli_runner().invoke(args=["seed-demo", "--reset", "--yes"])
     assert result.exit_code == 0, result.output

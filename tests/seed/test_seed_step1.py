@@ -14,7 +14,6 @@ from sqlalchemy import and_, func, select
 import participation.consult.seed  # noqa: F401
 import participation.voting.seed  # noqa: F401
 from participation.consult.models import Comment, CommentReport, Topic, TopicStatus
-from participation.core import seed
 from participation.core.errors import DomainError
 from participation.core.models import (
     Community,
@@ -34,9 +33,8 @@ from tests.seed.test_seed import NOW
 
 
 @pytest.fixture()
-def seeded(db):
-    seed.seed_demo(now=NOW)
-    db.session.commit()
+def seeded(db, demo_copy):
+    demo_copy(now=NOW)
 
 
 def community(db, code: str) -> Community:

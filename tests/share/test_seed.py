@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
-from participation.core import seed
 from participation.core.models import Community
 from participation.share import ratings, summary
 from participation.share.models import CitySummary, PhotoPair, Rating
@@ -15,10 +14,9 @@ from participation.share.models import CitySummary, PhotoPair, Rating
 NOW = datetime(2026, 5, 20, 8, 30, tzinfo=UTC)
 
 
-def test_demo(app, db):
+def test_demo(app, db, demo_copy):
     with app.test_request_context():
-        seed.seed_demo(now=NOW)
-        db.session.commit()
+        demo_copy(now=NOW)
         xfl = db.session.scalar(select(Community).where(Community.code == "XFL"))
         round_ = ratings.current_round(xfl)
         assert round_.is_open(NOW) and len(round_.items) >= 3
