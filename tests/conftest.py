@@ -192,21 +192,46 @@ def community(db):
     )
 
 
+# The slowest work units (seeds, the page crawl, hostile input, the journey in Chromium), handed
+# out first so that none of them is left to one worker at the end while the other sits idle
+# (xdist hands out the files with the most tests first, and these have few). Units not here
+# (or gone) keep xdist's order.
+SLOW_FIRST = (
+    "tests/e2e/test_full_journey.py",
+    "tests/hostile",
+    "tests/seed/test_seed.py",
+    "tests/core/test_pages.py",
+    "tests/build/test_seed.py",
+    "tests/ops/test_faults.py",
+)
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
     """`-n 2 --dist loadfile` (Makefile): pytest-xdist sends each test file whole to a worker,
     so a module-scoped fixture (the page crawl, the fault tests' cluster) is built once; and
-    here all of tests/hostile goes to one worker, in order, around its one world. (xdist's
-    `xdist_group` marks would say the same, but `--dist loadgroup` ignores them on pytest 9.)"""
+    here all of tests/hostile goes to one worker, in order, around its one world (xdist's
+    `xdist_group` marks would say the same, but `--dist loadgroup` ignores them on pytest 9),
+    and the SLOW_FIRST units go out first."""
     if config.getvalue("dist") != "loadfile":
         return None
     from xdist.scheduler import LoadFileScheduling
 
     class FilesAndHostile(LoadFileScheduling):
+        ordered = False
+
         def _split_scope(self, nodeid: str) -> str:
             if nodeid.startswith("tests/hostile/"):
                 return "tests/hostile"
             return super()._split_scope(nodeid)
+
+        def _assign_work_unit(self, node) -> None:
+            if not self.ordered:  # the first call: the queue is complete
+                self.ordered = True
+                for scope in reversed(SLOW_FIRST):
+                    if scope in self.workqueue:
+                        self.workqueue.move_to_end(scope, last=False)
+            super()._assign_work_unit(node)
 
     return FilesAndHostile(config, log)
 
