@@ -5,7 +5,6 @@ cached view costs a few queries."""
 
 from __future__ import annotations
 
-import html
 import re
 
 import pytest
@@ -13,23 +12,8 @@ import pytest
 from participation.core.models import Notice
 from tests import factories
 from tests.conftest import FormClient
+from tests.page_text import main, text, without_tokens
 from tests.voting.view_fixtures import count_queries
-
-
-def text(resp) -> str:
-    assert resp.status_code == 200, resp.status_code
-    return html.unescape(resp.get_data(as_text=True))
-
-
-def without_tokens(page: str) -> str:
-    page = re.sub(r'name="csrf_token" value="[^"]*"', 'name="csrf_token"', page)
-    return re.sub(r'"X-CSRFToken": "[^"]*"', '"X-CSRFToken"', page)
-
-
-def main(page: str) -> str:
-    """The page's own content, its CSRF tokens left out (signed with the second they were made:
-    two views a second apart differ there and only there)."""
-    return without_tokens(page[page.index("<main") : page.index("</main>")])
 
 
 def stat(page: str, label: str) -> str:

@@ -5,9 +5,6 @@ afresh, and a cached view costs a few queries."""
 
 from __future__ import annotations
 
-import html
-import re
-
 import pytest
 from sqlalchemy import select
 
@@ -15,19 +12,10 @@ from participation.extensions import db as _db
 from participation.plan import plans, services
 from participation.plan.models import MenuItem
 from tests.conftest import FormClient
+from tests.page_text import main, text
 from tests.voting.view_fixtures import count_queries
 
 BASE = "/c/T01/plan"
-
-
-def text(resp) -> str:
-    assert resp.status_code == 200, resp.status_code
-    return html.unescape(resp.get_data(as_text=True))
-
-
-def main(page: str) -> str:
-    page = page[page.index("<main") : page.index("</main>")]
-    return re.sub(r'name="csrf_token"[^>]*', "", page)  # signed afresh on every page
 
 
 def _item(key: str) -> MenuItem:

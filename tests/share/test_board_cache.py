@@ -4,7 +4,6 @@ rendered afresh, and a cached view costs a few queries whatever the board holds.
 
 from __future__ import annotations
 
-import html
 import re
 from datetime import timedelta
 
@@ -14,28 +13,13 @@ from participation.core.timeutil import utcnow
 from participation.plan.survey import homes_of
 from participation.share import ratings
 from tests import factories
+from tests.page_text import main, text, without_tokens
 from tests.share import helpers
 from tests.voting.view_fixtures import count_queries
 
 
-def text(resp) -> str:
-    assert resp.status_code == 200, resp.status_code
-    return html.unescape(resp.get_data(as_text=True))
-
-
 def plain(page: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
-
-
-def without_tokens(page: str) -> str:
-    page = re.sub(r'name="csrf_token" value="[^"]*"', 'name="csrf_token"', page)
-    return re.sub(r'"X-CSRFToken": "[^"]*"', '"X-CSRFToken"', page)
-
-
-def main(page: str) -> str:
-    """The page's own content, its CSRF tokens left out (signed with the second they were made:
-    two views a second apart differ there and only there)."""
-    return without_tokens(page[page.index("<main") : page.index("</main>")])
 
 
 def test_a_pledge_is_on_the_board_at_once(client, db, community, people, building):
