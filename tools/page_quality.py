@@ -17,6 +17,7 @@ first load ≤ 40 kB, later pages ≤ 12 kB. Prints a table per check and writes
 --out (default benchmarks/results/page_quality.json); exits 1 when a target is missed.
 
     .venv/bin/python tools/page_quality.py [--only html,weight,lighthouse] [--limit N]
+        [--routes ideas,votes] [--runs 3]
 """
 
 from __future__ import annotations
@@ -147,8 +148,11 @@ def crawl(base: str, app) -> tuple[Crawl, dict[str, str]]:
     return result, cookies
 
 
-def resident_pages(result: Crawl, app, limit: int | None) -> list[tuple[str, str, str]]:
-    """(route, role, path): one page per route residents reach, the first role that saw it."""
+def resident_pages(
+    result: Crawl, app, limit: int | None, routes: str = ""
+) -> list[tuple[str, str, str]]:
+    """(route, role, path): one page per route residents reach, the first role that saw it;
+    only routes containing one of the comma-separated `routes` when given."""
     route_of = url_map_router(app)
     chosen: dict[str, tuple[str, str, str]] = {}
     for role in RESIDENT_ROLES:
@@ -156,6 +160,8 @@ def resident_pages(result: Crawl, app, limit: int | None) -> list[tuple[str, str
             route = route_of(page.path) or page.path
             chosen.setdefault(route, (route, role, page.path))
     pages = sorted(chosen.values())
+    if routes:
+        pages = [p for p in pages if any(part in p[0] for part in routes.split(","))]
     return pages[:limit] if limit else pages
 
 
@@ -205,9 +211,14 @@ def measure_weight(base: str, cookies: dict[str, str], pages) -> list[dict]:
             cdp = context.new_cdp_session(page)
             cdp.send("Network.enable")
             received: dict[str, int] = {}
+            kinds: dict[str, str] = {}
             cdp.on(
                 "Network.loadingFinished",
                 lambda e, r=received: r.__setitem__(e["requestId"], int(e["encodedDataLength"])),
+            )
+            cdp.on(
+                "Network.responseReceived",
+                lambda e, k=kinds: k.__setitem__(e["requestId"], e.get("type", "")),
             )
 
             def visit(url: str, r=received, p=page) -> int:
@@ -217,21 +228,31 @@ def measure_weight(base: str, cookies: dict[str, str], pages) -> list[dict]:
                 return sum(r.values())
 
             first = visit(path)
+            # Residents' own photos, apart: what the page itself costs is the rest.
+            photos = sum(n for rid, n in received.items() if kinds.get(rid) == "Image")
             # A later page: another page of the site first, then this one from a warm cache.
             other = "/me" if urlsplit(path).path != "/me" else "/inbox"
             visit(other)
             later = visit(path)
             rows.append(
-                {"route": route, "role": role, "path": path, "first": first, "later": later}
+                {
+                    "route": route,
+                    "role": role,
+                    "path": path,
+                    "first": first,
+                    "photos": photos,
+                    "later": later,
+                }
             )
             context.close()
         browser.close()
     log(f"\n## Transfer sizes in Chromium ({len(rows)} resident pages)")
-    log("| page | role | first load | later |\n|---|---|---:|---:|")
+    log("| page | role | first load | of which images | later |\n|---|---|---:|---:|---:|")
     for r in rows:
         flag = " ✗" if r["first"] > FIRST_LOAD or r["later"] > LATER_PAGE else ""
         log(
-            f"| {r['path']} | {r['role']} | {r['first'] / 1024:.1f} kB | {r['later'] / 1024:.1f} kB{flag} |"
+            f"| {r['path']} | {r['role']} | {r['first'] / 1024:.1f} kB | "
+            f"{r['photos'] / 1024:.1f} kB | {r['later'] / 1024:.1f} kB{flag} |"
         )
     if rows:
         log(
@@ -241,36 +262,64 @@ def measure_weight(base: str, cookies: dict[str, str], pages) -> list[dict]:
     return rows
 
 
-def lighthouse(base: str, cookies: dict[str, str], pages, tmp: Path) -> list[dict]:
-    if not LIGHTHOUSE.exists():
-        raise SystemExit("Lighthouse is missing: npm install (package.json pins 12.8.2)")
-    rows = []
-    log(f"\n## Lighthouse 12.8.2, mobile ({len(pages)} resident pages)")
-    log("| page | role | performance | accessibility | best practices | bytes |")
-    log("|---|---|---:|---:|---:|---:|")
-    for route, role, path in pages:
-        out = tmp / "lh.json"
-        cmd = [
-            str(LIGHTHOUSE),
-            base + path,
-            "--form-factor=mobile",
-            "--only-categories=performance,accessibility,best-practices",
-            "--output=json",
-            f"--output-path={out}",
-            f"--chrome-flags={CHROME_FLAGS}",
-            "--quiet",
-            "--extra-headers",
-            json.dumps({"Cookie": cookies[role]}),
-        ]
+METRICS = (
+    "first-contentful-paint",
+    "largest-contentful-paint",
+    "total-blocking-time",
+    "cumulative-layout-shift",
+    "speed-index",
+)
+
+
+def lighthouse_once(base: str, cookie: str, path: str, tmp: Path) -> dict | None:
+    """One Lighthouse run; a run that fails to record its trace (NO_NAVSTART and the like,
+    seen now and then on a busy machine) is tried once more."""
+    out = tmp / "lh.json"
+    cmd = [
+        str(LIGHTHOUSE),
+        base + path,
+        "--form-factor=mobile",
+        "--only-categories=performance,accessibility,best-practices",
+        "--output=json",
+        f"--output-path={out}",
+        f"--chrome-flags={CHROME_FLAGS}",
+        "--quiet",
+        "--extra-headers",
+        json.dumps({"Cookie": cookie}),
+    ]
+    for _attempt in range(2):
         proc = subprocess.run(
             cmd, env={**os.environ, "CHROME_PATH": CHROMIUM}, capture_output=True, text=True
         )
-        if proc.returncode != 0 or not out.exists():
-            log(f"| {path} | {role} | lighthouse failed: {proc.stderr[-300:]} |")
+        if proc.returncode == 0 and out.exists():
+            report = json.loads(out.read_text())
+            out.unlink()
+            if not report.get("runtimeError"):
+                return report
+        error = proc.stderr[-300:]
+    log(f"  lighthouse failed on {path}: {error}")
+    return None
+
+
+def lighthouse(base: str, cookies: dict[str, str], pages, tmp: Path, runs: int = 1) -> list[dict]:
+    """Lighthouse on each page; with runs > 1 the run with the median performance score is kept
+    (Lighthouse's own advice for a score that varies from run to run)."""
+    if not LIGHTHOUSE.exists():
+        raise SystemExit("Lighthouse is missing: npm install (package.json pins 12.8.2)")
+    rows = []
+    log(f"\n## Lighthouse 12.8.2, mobile ({len(pages)} resident pages, {runs} run(s) each)")
+    log("| page | role | performance | accessibility | best practices | bytes | FCP/LCP/TBT ms |")
+    log("|---|---|---:|---:|---:|---:|---|")
+    for route, role, path in pages:
+        reports = [
+            r for r in (lighthouse_once(base, cookies[role], path, tmp) for _ in range(runs)) if r
+        ]
+        if not reports:
+            log(f"| {path} | {role} | lighthouse failed |")
             rows.append({"route": route, "role": role, "path": path, "failed": True})
             continue
-        report = json.loads(out.read_text())
-        out.unlink()
+        reports.sort(key=lambda r: r["categories"]["performance"]["score"] or 0)
+        report = reports[len(reports) // 2]
         scores = {k: report["categories"][k]["score"] for k in TARGETS}
         failing = {
             k: [
@@ -287,14 +336,21 @@ def lighthouse(base: str, cookies: dict[str, str], pages, tmp: Path) -> list[dic
             if scores[k] is not None and scores[k] < TARGETS[k]
         }
         total = report["audits"].get("total-byte-weight", {}).get("numericValue")
+        metrics = {m: report["audits"][m].get("numericValue") for m in METRICS}
         row = {"route": route, "role": role, "path": path, **scores, "bytes": total}
+        row["metrics"] = metrics
+        row["performance_runs"] = [r["categories"]["performance"]["score"] for r in reports]
         if failing:
             row["failing_audits"] = failing
         rows.append(row)
         flag = " ✗ " + json.dumps(failing, ensure_ascii=False) if failing else ""
+        timing = "/".join(
+            f"{metrics[m] or 0:.0f}"
+            for m in ("first-contentful-paint", "largest-contentful-paint", "total-blocking-time")
+        )
         log(
             f"| {path} | {role} | {scores['performance']:.2f} | {scores['accessibility']:.2f} | "
-            f"{scores['best-practices']:.2f} | {(total or 0) / 1024:.1f} kB{flag} |"
+            f"{scores['best-practices']:.2f} | {(total or 0) / 1024:.1f} kB | {timing}{flag} |"
         )
     return rows
 
@@ -310,6 +366,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", default="html,weight,lighthouse")
     parser.add_argument("--limit", type=int, default=None, help="at most N resident pages")
+    parser.add_argument("--routes", default="", help="only routes containing one of these (a,b)")
+    parser.add_argument("--runs", type=int, default=1, help="Lighthouse runs per page (median)")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "page_quality.json"))
     args = parser.parse_args()
     only = set(args.only.split(","))
@@ -326,7 +384,7 @@ def main() -> int:
             if server_errors:
                 ok = False
                 log(f"!! {len(server_errors)} pages answered 5xx: {server_errors[:10]}")
-            pages = resident_pages(result, app, args.limit)
+            pages = resident_pages(result, app, args.limit, args.routes)
             report["resident_pages"] = [p[2] for p in pages]
             if "html" in only:
                 report["html"] = check_html(result)
@@ -337,7 +395,7 @@ def main() -> int:
                     r["first"] <= FIRST_LOAD and r["later"] <= LATER_PAGE for r in report["weight"]
                 )
             if "lighthouse" in only:
-                report["lighthouse"] = lighthouse(server.base, cookies, pages, tmp)
+                report["lighthouse"] = lighthouse(server.base, cookies, pages, tmp, args.runs)
                 ok &= all(
                     not r.get("failed") and all(r[k] >= t for k, t in TARGETS.items())
                     for r in report["lighthouse"]

@@ -18,7 +18,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -34,7 +33,7 @@ from ..core.forms import ConfirmForm, show_domain_error
 from ..core.htmx import is_htmx
 from ..core.models import Building, Community, Entrance
 from ..core.timeutil import aware, local_zone, parse_wall, utcnow
-from ..core.uploads import UploadError, delete_stored, upload_path
+from ..core.uploads import delete_stored, send_upload
 from ..extensions import db, parse_id
 from . import log as buildlog
 from . import permissions as build_permissions
@@ -435,21 +434,9 @@ def me_too(code: str, issue_id: int):
     return redirect(url_for("build.issue", code=code, issue_id=issue_id))
 
 
-def _send_upload(name: str):
-    try:
-        path = upload_path(name)
-    except UploadError:
-        abort(404)
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, conditional=True, max_age=0)
-    response.headers["Cache-Control"] = "private, max-age=86400"
-    return response
-
-
 @bp.get("/issues/<int:issue_id>/photos/<int:photo_id>")
-@bp.get("/issues/<int:issue_id>/photos/<int:photo_id>/thumb", defaults={"thumb": True})
-def photo(code: str, issue_id: int, photo_id: int, thumb: bool = False):
+@bp.get("/issues/<int:issue_id>/photos/<int:photo_id>/<any(thumb, small):size>")
+def photo(code: str, issue_id: int, photo_id: int, size: str = "full"):
     comm = load_community(code)
     permissions.require(current_user, "issue.view", comm)
     item = db.session.get(Issue, issue_id)
@@ -460,7 +447,7 @@ def photo(code: str, issue_id: int, photo_id: int, thumb: bool = False):
         current_user, "issue.private_photos", comm, item
     ):
         abort(403)
-    return _send_upload(photo_.thumb if thumb else photo_.name)
+    return send_upload(photo_.name, photo_.thumb, size)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -637,8 +624,8 @@ def log_new(code: str):
 
 
 @bp.get("/build/log/photos/<int:photo_id>")
-@bp.get("/build/log/photos/<int:photo_id>/thumb", defaults={"thumb": True})
-def log_photo(code: str, photo_id: int, thumb: bool = False):
+@bp.get("/build/log/photos/<int:photo_id>/<any(thumb, small):size>")
+def log_photo(code: str, photo_id: int, size: str = "full"):
     comm = load_community(code)
     permissions.require(current_user, "buildlog.view", comm)
     photo_ = db.session.scalar(
@@ -646,7 +633,7 @@ def log_photo(code: str, photo_id: int, thumb: bool = False):
     )
     if photo_ is None or photo_.entry.community_id != comm.id:
         abort(404)
-    return _send_upload(photo_.thumb if thumb else photo_.name)
+    return send_upload(photo_.name, photo_.thumb, size)
 
 
 @bp.route("/build/notices/new", methods=["GET", "POST"])

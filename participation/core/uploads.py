@@ -7,12 +7,13 @@ an oversized file is refused with a message in the user's language. Stored names
 from __future__ import annotations
 
 import io
+import os
 import secrets
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import current_app
+from flask import abort, current_app, send_file
 from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 from werkzeug.datastructures import FileStorage
@@ -27,6 +28,12 @@ LONG_EDGE = 1600
 # a page of photos inside the 40 kB first-load budget (DESIGN.md §9); 400 px did not.
 THUMB_EDGE = 240
 THUMB_QUALITY = 72
+# Lists show a photo as a 64–96 CSS px square (object-fit: cover): the small copy is that
+# square, centre-cropped, at 120 px, as sharp as the 160×120 a cover crop of a wider copy would
+# show, for about half a thumbnail's bytes; it keeps a list of photos inside the first-load budget.
+SMALL_EDGE = 120
+SMALL_QUALITY = 70
+SIZES = ("full", "thumb", "small")
 
 
 class UploadError(DomainError):
@@ -81,9 +88,14 @@ def decode_image(data: bytes) -> Image.Image:
     return image
 
 
-def _encode(image: Image.Image, edge: int, quality: int = 82) -> tuple[bytes, str, tuple[int, int]]:
-    image = image.copy()
-    image.thumbnail((edge, edge))
+def _encode(
+    image: Image.Image, edge: int, quality: int = 82, *, square: bool = False
+) -> tuple[bytes, str, tuple[int, int]]:
+    if square:
+        image = ImageOps.fit(image, (edge, edge))
+    else:
+        image = image.copy()
+        image.thumbnail((edge, edge))
     has_alpha = image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info)
     out = io.BytesIO()
     if has_alpha:
@@ -108,15 +120,63 @@ def save_image(file: FileStorage, subdir: str, *, max_bytes: int = MAX_IMAGE_BYT
     full, ext, size = _encode(image, LONG_EDGE)
     thumb, thumb_ext, _size = _encode(image, THUMB_EDGE, THUMB_QUALITY)
     name, thumb_name = f"{subdir}/{token}.{ext}", f"{subdir}/{token}.thumb.{thumb_ext}"
+    small, small_ext, _size = _encode(image, SMALL_EDGE, SMALL_QUALITY, square=True)
     (folder / f"{token}.{ext}").write_bytes(full)
     (folder / f"{token}.thumb.{thumb_ext}").write_bytes(thumb)
+    (folder / f"{token}.small.{small_ext}").write_bytes(small)
     return StoredImage(name, thumb_name, size[0], size[1])
 
 
+def small_name(thumb: str) -> str:
+    """The list-sized copy stored beside a thumbnail: `issues/ab.thumb.jpg` -> `issues/ab.small.jpg`."""
+    stem, found, ext = thumb.rpartition(".thumb.")
+    return f"{stem}.small.{ext}" if found else ""
+
+
 def delete_stored(names: list[str]) -> None:
+    """Delete stored files; a thumbnail takes its list-sized copy with it."""
     root = Path(current_app.config["UPLOAD_FOLDER"])
     for name in names:
         (root / name).unlink(missing_ok=True)
+        if small_name(name):
+            (root / small_name(name)).unlink(missing_ok=True)
+
+
+def _ensure_small(thumb: str) -> Path:
+    """The list-sized copy of a thumbnail, made from it on first request for photos stored before
+    copies were (the thumbnail is our own re-encoded file, so decoding it is safe)."""
+    path = upload_path(small_name(thumb) or thumb)
+    if path.is_file() or not small_name(thumb):
+        return path
+    source = upload_path(thumb)
+    if not source.is_file():
+        return path
+    with Image.open(source) as image:
+        image.load()
+        data, _ext, _size = _encode(image, SMALL_EDGE, SMALL_QUALITY, square=True)
+    # Written aside and renamed: a concurrent request sees the whole file or none.
+    partial = path.with_name(f"{path.name}.{secrets.token_hex(4)}.part")
+    partial.write_bytes(data)
+    os.replace(partial, path)
+    return path
+
+
+def send_upload(name: str, thumb: str = "", size: str = "full"):
+    """Answer a stored photo in the size asked for (full, thumb or small): 404 when it is gone.
+    The view has already checked who may see it."""
+    try:
+        if size == "small" and thumb:
+            path = _ensure_small(thumb)
+        else:
+            path = upload_path(thumb if size in ("thumb", "small") and thumb else name)
+    except UploadError:
+        abort(404)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, conditional=True, max_age=0)
+    # Files never change (random names) but are only for members: private caches only.
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response
 
 
 def upload_path(name: str) -> Path:

@@ -5,7 +5,7 @@ with htmx, support toggles in place from the same fragment the pages include."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -17,7 +17,7 @@ from ..core.errors import DomainError
 from ..core.forms import ConfirmForm, show_domain_error
 from ..core.htmx import is_htmx, render_page
 from ..core.models import Community
-from ..core.uploads import UploadError, delete_stored, upload_path
+from ..core.uploads import UploadError, delete_stored, send_upload
 from ..extensions import db, limiter
 from ..plan import services as menu_services
 from ..plan.forms import BASIS_LABELS, CATEGORY_LABELS, ItemForm
@@ -110,24 +110,15 @@ def detail(code: str, idea_id: int):
 
 
 @bp.get("/<int:idea_id>/photos/<int:photo_id>")
-@bp.get("/<int:idea_id>/photos/<int:photo_id>/thumb", defaults={"thumb": True})
-def photo(code: str, idea_id: int, photo_id: int, thumb: bool = False):
+@bp.get("/<int:idea_id>/photos/<int:photo_id>/<any(thumb, small):size>")
+def photo(code: str, idea_id: int, photo_id: int, size: str = "full"):
     comm, idea = _load(code, idea_id)
     item = db.session.get(IdeaPhoto, photo_id)
     if item is None or item.idea_id != idea.id:
         abort(404)
     if idea.hidden and not permissions.can(current_user, "idea.moderate", comm):
         abort(404)  # a hidden idea's photos are for the committee only
-    try:
-        path = upload_path(item.thumb if thumb else item.name)
-    except UploadError:
-        abort(404)
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, conditional=True, max_age=0)
-    # Files never change (random names) but are only for members: private caches only.
-    response.headers["Cache-Control"] = "private, max-age=86400"
-    return response
+    return send_upload(item.name, item.thumb, size)
 
 
 # ---------------------------------------------------------------------------------------------

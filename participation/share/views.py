@@ -16,7 +16,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import get_locale
@@ -33,7 +32,7 @@ from ..core.forms import ConfirmForm, show_domain_error
 from ..core.models import Community
 from ..core.qr import qr_svg
 from ..core.timeutil import aware, parse_wall, utcnow
-from ..core.uploads import UploadError, delete_stored, upload_path
+from ..core.uploads import delete_stored, send_upload
 from ..core.web import STEP_NAMES
 from ..extensions import db
 from ..plan.survey import homes_of
@@ -152,23 +151,11 @@ def _photo(code: str, pair_id: int) -> tuple[Community, PhotoPair]:
 
 
 @bp.get("/c/<code>/board/photos/<int:pair_id>/<any(before, after):which>")
-@bp.get(
-    "/c/<code>/board/photos/<int:pair_id>/<any(before, after):which>/thumb",
-    defaults={"thumb": True},
-)
-def photo(code: str, pair_id: int, which: str, thumb: bool = False):
+@bp.get("/c/<code>/board/photos/<int:pair_id>/<any(before, after):which>/<any(thumb, small):size>")
+def photo(code: str, pair_id: int, which: str, size: str = "full"):
     comm, pair = _photo(code, pair_id)
     permissions.require(current_user, "board.view", comm)
-    name = getattr(pair, f"{which}_thumb" if thumb else f"{which}_name")
-    try:
-        path = upload_path(name)
-    except UploadError:
-        abort(404)
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, conditional=True, max_age=0)
-    response.headers["Cache-Control"] = "private, max-age=86400"
-    return response
+    return send_upload(getattr(pair, f"{which}_name"), getattr(pair, f"{which}_thumb"), size)
 
 
 @bp.route("/c/<code>/board/photos", methods=["GET", "POST"])

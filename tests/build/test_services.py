@@ -67,7 +67,7 @@ def test_three_photos_accepted_a_fourth_refused_and_nothing_stored(app, db, ctx,
     assert count(db, Issue) == 0
     issue = report(people["owner"], community, photos=[upload() for _ in range(3)])
     assert len(issue.photos) == 3
-    assert len(uploads(app) - before) == 6  # each photo and its thumbnail
+    assert len(uploads(app) - before) == 9  # each photo, its thumbnail and its list-sized copy
 
 
 @pytest.mark.parametrize(

@@ -233,7 +233,7 @@ def test_private_photos_only_for_reporter_staff_and_committee(as_user, db, ctx, 
         "outsider": 403,
     }.items():
         client = as_user(people[role])
-        for suffix in ("", "/thumb"):
+        for suffix in ("", "/thumb", "/small"):
             resp = client.get(f"{base}/photos/{photo.id}{suffix}")
             assert resp.status_code == status, (role, suffix, resp.status_code)
             if status == 200:

@@ -91,3 +91,46 @@ def test_delete_stored_removes_files(app):
         stored = uploads.save_image(fs(jpeg_with_gps((64, 64))), "test")
         uploads.delete_stored([stored.name, stored.thumb, "test/missing.jpg"])
         assert not Path(uploads.upload_path(stored.name)).exists()
+        assert not Path(uploads.upload_path(uploads.small_name(stored.thumb))).exists()
+
+
+def test_small_copy_for_lists_is_stored_and_much_lighter(app):
+    with app.test_request_context():
+        stored = uploads.save_image(fs(jpeg_with_gps()), "test")
+        small = uploads.upload_path(uploads.small_name(stored.thumb))
+        thumb = uploads.upload_path(stored.thumb)
+    assert uploads.small_name("issues/ab.thumb.jpg") == "issues/ab.small.jpg"
+    assert uploads.small_name("issues/ab.jpg") == ""
+    with Image.open(small) as im:
+        assert im.format == "JPEG" and im.size == (uploads.SMALL_EDGE, uploads.SMALL_EDGE)
+    assert small.stat().st_size < thumb.stat().st_size
+
+
+def test_small_copy_made_on_first_request_for_older_photos(app):
+    """Photos stored before small copies existed get one from their thumbnail when asked."""
+    noisy = Image.effect_noise((1200, 900), 60).convert("RGB")
+    out = io.BytesIO()
+    noisy.save(out, "JPEG")
+    with app.test_request_context():
+        stored = uploads.save_image(fs(out.getvalue()), "test")
+        small = Path(uploads.upload_path(uploads.small_name(stored.thumb)))
+        small.unlink()
+        response = uploads.send_upload(stored.name, stored.thumb, "small")
+        response.direct_passthrough = False
+        body = response.get_data()
+        thumb = uploads.send_upload(stored.name, stored.thumb, "thumb")
+        thumb.direct_passthrough = False
+        assert small.is_file() and not list(small.parent.glob("*.part"))
+        assert len(body) < len(thumb.get_data()) / 1.5
+        assert response.headers["Cache-Control"] == "private, max-age=86400"
+    with Image.open(io.BytesIO(body)) as im:
+        assert im.size == (uploads.SMALL_EDGE, uploads.SMALL_EDGE)
+
+
+def test_send_upload_answers_404_for_missing_files(app):
+    from werkzeug.exceptions import NotFound
+
+    with app.test_request_context():
+        for args in (("test/gone.jpg", "test/gone.thumb.jpg", "small"), ("../x", "", "full")):
+            with pytest.raises(NotFound):
+                uploads.send_upload(*args)

@@ -62,7 +62,7 @@ def test_a_resident_posts_an_idea_with_photos_stripped_of_metadata(ctx, communit
     assert [p.position for p in photos] == [1, 2]
     with Image.open(upload_path(photos[0].name)) as im:
         assert im.format == "JPEG" and not im.getexif() and max(im.size) == 1600
-    assert len(stored_files()) == 4  # two photos, two thumbnails
+    assert len(stored_files()) == 6  # two photos, their thumbnails and list-sized copies
     assert audit_actions(community.id) == ["idea.create"]
 
 
@@ -196,7 +196,7 @@ def test_the_author_edits_and_adds_photos_up_to_three(ctx, community, people):
             people["owner"], idea, "新标题", "新内容", photos=[upload(jpeg_bytes())]
         )
     db.session.rollback()
-    assert len(services.photos_of(idea)) == 3 and len(stored_files()) == 6
+    assert len(services.photos_of(idea)) == 3 and len(stored_files()) == 9
     names = services.remove_photo(people["owner"], idea, services.photos_of(idea)[0])
     db.session.commit()
     assert len(names) == 2 and len(services.photos_of(idea)) == 2
