@@ -22,11 +22,13 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from ..core import permissions
+from ..core.cache import cached_section, valid_until
 from ..core.context import load_community
 from ..core.errors import DomainError
 from ..core.forms import ConfirmForm, show_domain_error
@@ -185,25 +187,51 @@ def index(code: str):
     status = request.args.get("status", "open")
     if status not in FILTER_LABELS and status != "mine":
         status = "open"
+    staff = _may_see_private(comm)
+    if status == "mine":
+        listing = _issue_listing(comm, "mine", staff, current_user.id)[1]
+    else:
+        # The list is the same for every resident (names masked, private photos left out) and
+        # for every staff member: cached with the community's data (core/cache.py). A reader
+        # who reported one of the listed issues sees "your report" and their own private
+        # photos, so gets a list of their own.
+        reporters, listing = cached_section(
+            comm, "issue-list", lambda: _issue_listing(comm, status, staff), status, staff
+        )
+        if current_user.id in reporters:
+            listing = _issue_listing(comm, status, staff, current_user.id)[1]
+    return render_template("build/index.html", status=status, listing=listing)
+
+
+def _issue_listing(
+    comm: Community, status: str, staff: bool, viewer_id: int | None = None
+) -> tuple[frozenset[int], Markup]:
+    """The rendered list of one filter and the reporters in it, as `viewer_id` sees it (None:
+    a reader who reported none of them). Kept no later than the next deadline a row shows."""
     issues = services.issue_list(
         comm,
         status="all" if status == "mine" else status,
-        mine_of=current_user.id if status == "mine" else None,
+        mine_of=viewer_id if status == "mine" else None,
     )
-    reporters = _reporters(issues)
-    staff = _may_see_private(comm)
-    visible = {
-        i.id: (staff or not i.photos_private or i.reporter_id == current_user.id) for i in issues
-    }
-    return render_template(
-        "build/index.html",
+    visible = {i.id: (staff or not i.photos_private or i.reporter_id == viewer_id) for i in issues}
+    now = utcnow()
+    upcoming = [
+        d
+        for i in issues
+        if i.status in workflow.OPEN
+        for d in (aware(i.ack_due), aware(i.resolve_due))
+        if d and d > now
+    ]
+    valid_until(min(upcoming, default=None))  # a row turns "overdue" then
+    html = render_template(
+        "build/_issue_list.html",
         issues=issues,
         status=status,
-        reporters=reporters,
+        viewer_id=viewer_id,
+        reporters=_reporters(issues),
         thumbs=services.first_photos([i.id for i in issues], visible),
-        counts=services.status_counts(comm),
-        mine_too=services.has_me_too(current_user, [i.id for i in issues]),
     )
+    return frozenset(i.reporter_id for i in issues), Markup(html)
 
 
 def _reporters(issues: list[Issue]) -> dict[int, str]:

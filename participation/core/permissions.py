@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import abort, current_app, g
-from sqlalchemy import bindparam, select
+from sqlalchemy import String, bindparam, cast, func, literal, select, union_all
 
 from ..extensions import db
 from .models import Membership, Relation, Residency, ResidencyStatus, Role
@@ -81,6 +81,41 @@ def _roles_query():
     return _ROLES[0]
 
 
+def role_rows_subquery(user_id):
+    """Every staff membership and active link to a unit of the user, as one string
+    ("committee:3,owner:3,city:"): loaded with the user on a page view (core/web.py _load_user),
+    so that the page's permission checks cost no round trip of their own."""
+
+    def tagged(name, community_id):
+        return name + literal(":") + func.coalesce(cast(community_id, String), "")
+
+    rows = union_all(
+        select(tagged(Membership.role, Membership.community_id).label("r")).where(
+            Membership.user_id == user_id
+        ),
+        select(tagged(Residency.relation, Residency.community_id).label("r")).where(
+            Residency.user_id == user_id, Residency.status == ResidencyStatus.ACTIVE
+        ),
+    ).subquery()
+    return select(func.aggregate_strings(rows.c.r, ",")).scalar_subquery()
+
+
+def prefetch_role_rows(user_id: int, joined: str | None) -> None:
+    """Keep what role_rows_subquery loaded for roles_for, for this request."""
+    rows = []
+    for item in (joined or "").split(","):
+        name, _sep, community = item.partition(":")
+        if name:
+            rows.append((name, int(community) if community else None))
+    g._role_rows = (user_id, rows)
+
+
+def forget_roles() -> None:
+    """Roles changed in this request (or a test reads after one): look them up again."""
+    g.pop("_roles_cache", None)
+    g.pop("_role_rows", None)
+
+
 def roles_for(user: Any, community_id: int | None) -> frozenset[str]:
     """The roles `user` holds in the community (cached per request)."""
     if user is None or not getattr(user, "is_authenticated", False):
@@ -89,9 +124,14 @@ def roles_for(user: Any, community_id: int | None) -> frozenset[str]:
     key = (user.id, community_id)
     if key in cache:
         return cache[key]
-    rows = db.session.execute(
-        _roles_query(), {"user_id": user.id, "community_id": community_id}
-    ).all()
+    prefetched = g.get("_role_rows")
+    if prefetched is not None and prefetched[0] == user.id:
+        # Staff rows for every community, unit links only for this one (as _roles_query).
+        rows = [(n, c) for n, c in prefetched[1] if n in STAFF or c == community_id]
+    else:
+        rows = db.session.execute(
+            _roles_query(), {"user_id": user.id, "community_id": community_id}
+        ).all()
     roles: set[str] = set()
     for name, comm in rows:
         if name in STAFF:

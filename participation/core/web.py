@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
-from sqlalchemy import event, select
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter
 
@@ -106,6 +106,23 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # noqa: ARG00
         cur.close()
 
 
+_PAGE_USER_QUERY: list = []
+
+
+def _page_user_query():
+    """Built once, with a bind parameter: building it cost as much as running it."""
+    if not _PAGE_USER_QUERY:
+        from .notify import unread_subquery
+
+        uid = bindparam("uid")
+        _PAGE_USER_QUERY.append(
+            select(User, unread_subquery(uid), permissions.role_rows_subquery(uid)).where(
+                User.id == uid
+            )
+        )
+    return _PAGE_USER_QUERY[0]
+
+
 @login_manager.user_loader
 def _load_user(token: str) -> User | None:
     try:
@@ -113,15 +130,13 @@ def _load_user(token: str) -> User | None:
     except ValueError:
         return None
     if has_request_context() and request.method == "GET" and not _is_htmx():
-        # A full page shows the inbox badge: the unread count comes in the same round trip.
-        from .notify import unread_subquery
-
-        row = db.session.execute(
-            select(User, unread_subquery(user_id)).where(User.id == parse_id(user_id))
-        ).first()
+        # A full page shows the inbox badge and checks the user's roles: the unread count and
+        # the role rows come in the same round trip as the user.
+        row = db.session.execute(_page_user_query(), {"uid": parse_id(user_id)}).first()
         user = row[0] if row else None
         if user is not None:
             g._unread_prefetched = (user.id, row[1] or 0)
+            permissions.prefetch_role_rows(user.id, row[2])
     else:
         user = db.session.get(User, user_id)
     if user is None or user.session_version != version:

@@ -6,7 +6,6 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import g
 from sqlalchemy import event, func, select
 
 from participation.core import permissions
@@ -42,7 +41,7 @@ def invite_by_code(code: str) -> Invite:
 
 
 def roles(user: User, community: Community) -> frozenset[str]:
-    g.pop("_roles_cache", None)  # cached per request; the test reads after requests
+    permissions.forget_roles()  # cached per request; the test reads after requests
     db.session.expire_all()
     return permissions.roles_for(user, community.id)
 
