@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import abort, g
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..extensions import db
 from .models import Community, Membership, Project, ProjectStep, Residency, ResidencyStatus
@@ -22,10 +22,48 @@ class StepBarItem:
 def load_community(code: str) -> Community:
     # The row alone: the steps bar every community page shows comes from steps_bar's cache
     # (loading the project and its steps with it cost as much again as the row).
-    community = db.session.scalar(select(Community).where(Community.code == code))
+    from .web import page_account
+
+    account = page_account()
+    if account is not None:
+        community = _load_with_user(code, account)
+    else:
+        community = db.session.scalar(select(Community).where(Community.code == code))
     if community is None:
         abort(404)
     g.community = community
+    return community
+
+
+_WITH_USER: list = []
+
+
+def _load_with_user(code: str, account: Any) -> Community | None:
+    """A full page of a community, by a logged-in reader whose account is not loaded yet: the
+    community row, the account, its unread count and its roles in one round trip, instead of
+    one for the community and one for the account (core/web.py _load_user, whose checks this
+    repeats: the account exists and its session version is the session's). If the account
+    does not pass, it is left to Flask-Login, which then loads it its own way."""
+    from ..extensions import login_manager
+    from . import permissions
+    from .models import User
+    from .notify import unread_subquery
+
+    if not _WITH_USER:
+        uid = bindparam("uid")
+        _WITH_USER.append(
+            select(Community, User, unread_subquery(uid), permissions.role_rows_subquery(uid))
+            .outerjoin(User, User.id == uid)
+            .where(Community.code == bindparam("code"))
+        )
+    row = db.session.execute(_WITH_USER[0], {"code": code, "uid": account.id}).first()
+    if row is None:
+        return None
+    community, user, unread, roles = row
+    if user is not None and user.session_version == account.session_version:
+        login_manager._update_request_context_with_user(user)
+        g._unread_prefetched = (user.id, unread or 0)
+        permissions.prefetch_role_rows(user.id, roles)
     return community
 
 

@@ -176,6 +176,15 @@ def session_account() -> SessionAccount | None:
     return SessionAccount(user_id, version)
 
 
+def page_account() -> SessionAccount | None:
+    """session_account() on a full page view (a GET that is not an htmx request) whose account
+    is not loaded yet: the case in which _load_user would load the unread count and the roles
+    with it, and load_community can load all of them with the community instead."""
+    if not has_request_context() or request.method != "GET" or _is_htmx():
+        return None
+    return session_account()
+
+
 @cache
 def _wtforms_catalog(locale: str):
     from babel import support

@@ -124,3 +124,38 @@ def test_the_inbox_badge_comes_with_the_user_and_follows_reading(client, db, own
     assert _badge(client.get(f"/inbox/{first}").get_data(as_text=True)) == "1"
     client.post("/inbox/read-all")
     assert _badge(client.get("/me").get_data(as_text=True)) is None
+
+
+def test_a_community_page_loads_the_reader_with_the_community(client, db, community, owner):
+    """core/context.py load_community: the community, the reader, the inbox badge and the
+    reader's roles in one round trip; the checks of _load_user still hold."""
+    from participation.core import notify
+    from participation.core.models import User
+    from tests.voting.view_fixtures import count_queries
+
+    notify.send([owner.id], "Hello")
+    db.session.commit()
+    client.login(owner)
+    client.get(f"/c/{community.code}/")  # the page's sections are now cached
+    with count_queries() as statements:
+        page = client.get(f"/c/{community.code}/").get_data(as_text=True)
+    assert len(statements) == 1, statements
+    assert _badge(page) == "1" and 'class="with-nav"' in page
+    # The committee's page needs a role this reader does not hold: refused, from the same roles.
+    assert client.get(f"/c/{community.code}/notices/new").status_code == 403
+    # An unknown community: 404, logged in or not.
+    assert client.get("/c/NOPE/").status_code == 404
+    # Logged out everywhere (the account's session version moved on): sent to log in.
+    db.session.get(User, owner.id).session_version += 1
+    db.session.commit()
+    response = client.get(f"/c/{community.code}/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_another_communitys_page_gives_no_roles_from_this_one(client, db, community, owner):
+    """Roles loaded with the reader cover every community; each page takes only its own."""
+    other = factories.community(db.session, code="T09", buildings=1, entrances=1, per_entrance=1)
+    db.session.commit()
+    client.login(owner)
+    assert client.get(f"/c/{community.code}/").status_code == 200
+    assert client.get(f"/c/{other.code}/").status_code == 403
