@@ -109,7 +109,9 @@ def main() -> None:
             measure(client, pages[kind], min(args.requests, 200), queries)
             profiler.disable()
             out = io.StringIO()
-            pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(args.top)
+            pstats.Stats(profiler, stream=out).sort_stats(
+                os.environ.get("PROFILE_SORT", "cumulative")
+            ).print_stats(args.top)
             print(out.getvalue())
     if not args.keep_db and not args.reuse_db:
         with app.app_context():
