@@ -38,33 +38,46 @@ def load_community(code: str) -> Community:
 _WITH_USER: list = []
 
 
-def _load_with_user(code: str, account: Any) -> Community | None:
-    """A full page of a community, by a logged-in reader whose account is not loaded yet: the
-    community row, the account, its unread count and its roles in one round trip, instead of
-    one for the community and one for the account (core/web.py _load_user, whose checks this
-    repeats: the account exists and its session version is the session's). If the account
-    does not pass, it is left to Flask-Login, which then loads it its own way."""
-    from ..extensions import login_manager
+def reader_columns(uid: Any) -> tuple:
+    """Columns to add to a page's first query to load its reader in the same round trip: the
+    account (outer-joined on `User.id == uid`), its unread count and its role rows."""
     from . import permissions
     from .models import User
     from .notify import unread_subquery
 
+    return (User, unread_subquery(uid), permissions.role_rows_subquery(uid))
+
+
+def adopt_reader(account: Any, user: Any, unread: int | None, roles: str | None) -> None:
+    """Take the reader loaded by reader_columns as the request's user, after the checks of
+    core/web.py _load_user (the account exists, its session version is the session's). If it
+    does not pass, it is left to Flask-Login, which then loads it its own way."""
+    from ..extensions import login_manager
+    from . import permissions
+
+    if user is not None and user.session_version == account.session_version:
+        login_manager._update_request_context_with_user(user)
+        g._unread_prefetched = (user.id, unread or 0)
+        permissions.prefetch_role_rows(user.id, roles)
+
+
+def _load_with_user(code: str, account: Any) -> Community | None:
+    """A full page of a community, by a logged-in reader whose account is not loaded yet: the
+    community row and the reader in one round trip, instead of one for each."""
+    from .models import User
+
     if not _WITH_USER:
         uid = bindparam("uid")
         _WITH_USER.append(
-            select(Community, User, unread_subquery(uid), permissions.role_rows_subquery(uid))
+            select(Community, *reader_columns(uid))
             .outerjoin(User, User.id == uid)
             .where(Community.code == bindparam("code"))
         )
     row = db.session.execute(_WITH_USER[0], {"code": code, "uid": account.id}).first()
     if row is None:
         return None
-    community, user, unread, roles = row
-    if user is not None and user.session_version == account.session_version:
-        login_manager._update_request_context_with_user(user)
-        g._unread_prefetched = (user.id, unread or 0)
-        permissions.prefetch_role_rows(user.id, roles)
-    return community
+    adopt_reader(account, *row[1:])
+    return row[0]
 
 
 def steps_bar(community: Community) -> tuple[StepBarItem, ...]:

@@ -1905,25 +1905,43 @@ class MyBallot:
     updated_at: datetime | None
 
 
+_ELECTORS_WITH_BALLOTS: list = []
+
+
+def _electors_with_ballots():
+    """Electors of a vote among `ids`, each with their ballot if any (built once)."""
+    if not _ELECTORS_WITH_BALLOTS:
+        _ELECTORS_WITH_BALLOTS.append(
+            select(VoteElector, Ballot)
+            .outerjoin(
+                Ballot,
+                and_(
+                    Ballot.vote_id == VoteElector.vote_id, Ballot.owner_id == VoteElector.owner_id
+                ),
+            )
+            .where(
+                VoteElector.vote_id == bindparam("vote_id"),
+                VoteElector.owner_id.in_(bindparam("ids", expanding=True)),
+            )
+        )
+    return _ELECTORS_WITH_BALLOTS[0]
+
+
 def my_ballots(user: Any, vote: Vote) -> list[MyBallot]:
     """Every elector the user may vote for in this vote, with area, homes and current ballot
-    (three queries, whatever the number of options)."""
+    (three queries, whatever the number of options: the options, the electors with their
+    ballots, the homes' labels)."""
     options = cast_options(user, vote)
     if not options:
         return []
     ids = [o.owner_id for o in options]
-    electors = {
-        e.owner_id: e
-        for e in db.session.scalars(
-            select(VoteElector).where(VoteElector.vote_id == vote.id, VoteElector.owner_id.in_(ids))
-        )
-    }
-    ballots = {
-        b.owner_id: b
-        for b in db.session.scalars(
-            select(Ballot).where(Ballot.vote_id == vote.id, Ballot.owner_id.in_(ids))
-        )
-    }
+    electors, ballots = {}, {}
+    for elector, ballot in db.session.execute(
+        _electors_with_ballots(), {"vote_id": vote.id, "ids": ids}
+    ):
+        electors[elector.owner_id] = elector
+        if ballot is not None:
+            ballots[elector.owner_id] = ballot
     labels = _labels(uid for e in electors.values() for uid in e.unit_ids)
     result = []
     for option in options:

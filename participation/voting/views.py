@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -29,19 +30,19 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from ..core import permissions
-from ..core.context import load_community
+from ..core.context import adopt_reader, load_community, reader_columns
 from ..core.errors import DomainError
 from ..core.forms import ConfirmForm
 from ..core.htmx import is_htmx
-from ..core.models import Community
+from ..core.models import Community, User
 from ..core.permissions import OWNER, RESIDENT, roles_for
 from ..core.qr import qr_svg
 from ..core.timeutil import aware, utcnow
-from ..core.web import format_datetime, session_account
+from ..core.web import format_datetime, page_account, session_account
 from ..extensions import db
 from . import services
 from .forms import (
@@ -75,22 +76,41 @@ def _labels() -> dict:
 # Loading
 
 
+_LOAD: dict[bool, Any] = {}
+
+
+def _load_statement(with_reader: bool):
+    """The vote, its community and topic (and the reader: core/context.py reader_columns),
+    built once: building it cost as much as running it."""
+    if with_reader not in _LOAD:
+        query = (
+            select(Vote, Community)
+            .join(Community, Community.id == Vote.community_id)
+            .where(Community.code == bindparam("code"), Vote.id == bindparam("vote_id"))
+            .options(joinedload(Vote.topic, innerjoin=True))  # outer: no FOR UPDATE on refresh
+        )
+        if with_reader:
+            uid = bindparam("uid")
+            query = query.add_columns(*reader_columns(uid)).outerjoin(User, User.id == uid)
+        _LOAD[with_reader] = query
+    return _LOAD[with_reader]
+
+
 def load(code: str, vote_id: int, action: str = "vote.view") -> tuple[Community, Vote]:
     """The community and the vote, after the lazy schedule (a vote past its closing time
     closes when viewed; a planned one opens) and the permission check."""
     # The vote and its community in one query (this runs on every ballot cast), with the
     # topic every vote page shows.
-    row = db.session.execute(
-        select(Vote, Community)
-        .join(Community, Community.id == Vote.community_id)
-        .where(Community.code == code, Vote.id == vote_id)
-        .options(joinedload(Vote.topic, innerjoin=True))  # outer: no FOR UPDATE on refresh
-    ).first()
+    account = page_account()  # on a full page, the reader in the same round trip
+    params = {"code": code, "vote_id": vote_id, "uid": account.id if account else None}
+    row = db.session.execute(_load_statement(with_reader=account is not None), params).first()
+    if row is not None and account is not None:
+        adopt_reader(account, *row[2:])
     if row is None:
         comm = load_community(code)  # 404 for an unknown community
         permissions.require(current_user, "vote.view", comm)  # anonymous: log in first
         abort(404)
-    vote, comm = row
+    vote, comm = row[0], row[1]
     g.community = comm
     permissions.require(current_user, "vote.view", comm)  # members only; anonymous: log in
     if services.refresh_vote(vote):
