@@ -17,6 +17,7 @@ from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 from sqlalchemy import bindparam, event, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 from werkzeug.routing import IntegerConverter
 
 from ..extensions import babel, compress, csrf, db, limiter, login_manager, migrate, parse_id
@@ -94,6 +95,31 @@ def format_datetime(value, format: str | None = None) -> str:
         sep = " " if locale == "zh_Hans" else ", "
         format = _DATE.get(locale, _DATE["zh_Hans"]) + sep + _TIME.get(locale, "HH:mm")
     return flask_babel.format_datetime(value, format)
+
+
+_WROTE = "_wrote_in_transaction"
+
+
+def wrote_in_transaction(session: Session) -> bool:
+    """Whether the session's current transaction flushed or executed anything but a SELECT."""
+    return bool(session.info.get(_WROTE))
+
+
+@event.listens_for(Session, "after_flush")
+def _flushed(session: Session, flush_context) -> None:  # noqa: ARG001
+    session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _executed(state) -> None:
+    if not state.is_select:  # DML, and text() or anything else it cannot tell from a read
+        state.session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _transaction_ended(session: Session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_WROTE, None)
 
 
 @event.listens_for(Engine, "connect")
@@ -426,6 +452,18 @@ def init_app(app: Flask) -> None:
     ]
     if app.config.get("HTTPS"):
         security_headers.append(("Strict-Transport-Security", "max-age=31536000"))
+
+    @app.teardown_request
+    def _end_reads_with_commit(exc: BaseException | None) -> None:
+        # psycopg forgets every prepared statement on a ROLLBACK, and each request used to end
+        # with one (the session's close), so PostgreSQL planned every statement anew: planning
+        # was most of the database's time on a page. A page view whose transaction wrote nothing
+        # ends it with COMMIT instead (for a transaction that only read, the same thing), and
+        # the statements a worker runs again and again stay prepared on its connections.
+        if exc is None and request.method in ("GET", "HEAD"):
+            session = db.session()
+            if session.in_transaction() and not wrote_in_transaction(session):
+                session.commit()
 
     @app.after_request
     def _headers(response):

@@ -136,10 +136,11 @@ def test_a_community_page_loads_the_reader_with_the_community(client, db, commun
     notify.send([owner.id], "Hello")
     db.session.commit()
     client.login(owner)
-    client.get(f"/c/{community.code}/")  # the page's sections are now cached
+    url = f"/c/{community.code}/"
+    client.get(url)  # the page's sections are now cached
     with count_queries() as statements:
-        page = client.get(f"/c/{community.code}/").get_data(as_text=True)
-    assert len(statements) == 1, statements
+        page = client.get(url).get_data(as_text=True)
+    assert len(statements) == 1, [s[:80] for s in statements]
     assert _badge(page) == "1" and 'class="with-nav"' in page
     # The committee's page needs a role this reader does not hold: refused, from the same roles.
     assert client.get(f"/c/{community.code}/notices/new").status_code == 403
@@ -159,3 +160,33 @@ def test_another_communitys_page_gives_no_roles_from_this_one(client, db, commun
     client.login(owner)
     assert client.get(f"/c/{community.code}/").status_code == 200
     assert client.get(f"/c/{other.code}/").status_code == 403
+
+
+def test_a_page_view_that_wrote_nothing_ends_with_commit_and_one_that_wrote_does_not(app, db):
+    """core/web.py _end_reads_with_commit: COMMIT keeps psycopg's prepared statements (a
+    ROLLBACK drops them); a transaction that wrote anything still ends with the rollback of
+    the session's close, so a view that failed after a flush leaves nothing behind."""
+    from participation.core.models import Community
+
+    with app.test_request_context("/", method="GET"):
+        db.session.scalar(select(Community.id).limit(1))
+        assert db.session().in_transaction()
+        app.do_teardown_request(None)
+        assert not db.session().in_transaction()  # committed
+    with app.test_request_context("/", method="GET"):
+        db.session.add(Community(code="W01", name="写了没提交"))
+        db.session.flush()
+        app.do_teardown_request(None)
+        assert db.session().in_transaction()  # left for the close to roll back
+        db.session.rollback()
+    assert db.session.scalar(select(Community.id).where(Community.code == "W01")) is None
+    with app.test_request_context("/", method="GET"):
+        db.session.scalar(select(Community.id).limit(1))
+        app.do_teardown_request(RuntimeError("the view failed"))
+        assert db.session().in_transaction()
+        db.session.rollback()
+    with app.test_request_context("/", method="POST"):
+        db.session.scalar(select(Community.id).limit(1))
+        app.do_teardown_request(None)
+        assert db.session().in_transaction()  # posts are left as they were
+        db.session.rollback()
