@@ -118,16 +118,21 @@ def entry_names(entry: LogEntry) -> list[str]:
     return [n for p in entry.photos for n in (p.name, p.thumb)]
 
 
-def entries(community: Community | int, limit: int = 50) -> list[LogEntry]:
+ENTRIES_PER_PAGE = 10  # a cheap phone shows ten days of works, with their photos, at once
+
+
+def entries(community: Community | int, page: int = 1, per_page: int = ENTRIES_PER_PAGE):
+    """One page of the log, newest first (a Flask-SQLAlchemy Pagination: .items, .has_next…):
+    a log grows by an entry a day for months, and every entry stays reachable."""
     cid = getattr(community, "id", community)
-    return list(
-        db.session.scalars(
-            select(LogEntry)
-            .where(LogEntry.community_id == cid)
-            .options(selectinload(LogEntry.photos), selectinload(LogEntry.author))
-            .order_by(LogEntry.day.desc(), LogEntry.id.desc())
-            .limit(limit)
-        )
+    return db.paginate(
+        select(LogEntry)
+        .where(LogEntry.community_id == cid)
+        .options(selectinload(LogEntry.photos), selectinload(LogEntry.author))
+        .order_by(LogEntry.day.desc(), LogEntry.id.desc()),
+        page=max(page, 1),
+        per_page=per_page,
+        error_out=False,
     )
 
 

@@ -603,9 +603,13 @@ def routing(code: str):
 def log_index(code: str):
     comm = load_community(code)
     permissions.require(current_user, "buildlog.view", comm)
+    page = buildlog.entries(comm, request.args.get("page", 1, type=int))
+    if page.page > 1 and not page.items:
+        abort(404)  # past the last page
     return render_template(
         "build/log.html",
-        entries=buildlog.entries(comm),
+        entries=page.items,
+        pagination=page,
         progress=buildlog.latest_progress(comm),
         upcoming=buildlog.upcoming_notices(comm),
     )

@@ -4,6 +4,7 @@ deadline command."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -241,3 +242,32 @@ def test_log_entry_on_an_adopted_plan_line(as_user, db, ctx, community, people):
     assert (entry.plan_line_id, entry.item_name, plan.id > 0) == (line_id, "Wall insulation", True)
     page = as_user(people["contractor"]).get(f"/c/{community.code}/build/log/new")
     assert f'<option value="{line_id}">' in page.get_data(as_text=True)
+
+
+def test_every_entry_of_a_long_log_stays_reachable_page_by_page(
+    as_user, db, ctx, community, people
+):
+    """Ten entries a page, newest first; older pages linked; past the last page: 404."""
+    for n in range(23):
+        log.add_entry(
+            people["contractor"],
+            community,
+            day=today() - timedelta(days=n),
+            item="外墙保温",
+            body=f"第{n:02d}天",
+        )
+    db.session.commit()
+    client = as_user(people["owner"])
+    url = f"/c/{community.code}/build/log"
+    seen = []
+    for page in (1, 2, 3):
+        html = client.get(f"{url}?page={page}").get_data(as_text=True)
+        days = [int(d) for d in re.findall(r"第(\d\d)天", html)]
+        assert days == sorted(days), page  # newest (fewest days ago) first
+        seen += days
+        assert f"Page {page} of 3" in html
+        assert ("Older entries" in html) == (page < 3)
+        assert ("Newer entries" in html) == (page > 1)
+    assert seen == list(range(23))
+    assert client.get(f"{url}?page=4").status_code == 404
+    assert client.get(f"{url}?page=abc").status_code == 200  # read as the first page
