@@ -18,6 +18,8 @@ first load ≤ 40 kB, later pages ≤ 12 kB. Prints a table per check and writes
 
     .venv/bin/python tools/page_quality.py [--only html,weight,lighthouse] [--limit N]
         [--routes ideas,votes] [--runs 3]
+
+LH_KEEP=<folder> keeps every full Lighthouse report there (main-thread breakdown, long tasks).
 """
 
 from __future__ import annotations
@@ -293,7 +295,13 @@ def lighthouse_once(base: str, cookie: str, path: str, tmp: Path) -> dict | None
         )
         if proc.returncode == 0 and out.exists():
             report = json.loads(out.read_text())
-            out.unlink()
+            keep = os.environ.get("LH_KEEP")  # a folder: keep each full report there
+            if keep:
+                name = re.sub(r"[^A-Za-z0-9]+", "_", path).strip("_") or "root"
+                Path(keep).mkdir(parents=True, exist_ok=True)
+                out.replace(Path(keep) / f"{name}.{time.time_ns()}.json")
+            else:
+                out.unlink()
             if not report.get("runtimeError"):
                 return report
         error = proc.stderr[-300:]
