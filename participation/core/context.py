@@ -53,12 +53,19 @@ def adopt_reader(account: Any, user: Any, unread: int | None, roles: str | None)
     core/web.py _load_user (the account exists, its session version is the session's). If it
     does not pass, it is left to Flask-Login, which then loads it its own way."""
     from ..extensions import login_manager
-    from . import permissions
 
     if user is not None and user.session_version == account.session_version:
         login_manager._update_request_context_with_user(user)
-        g._unread_prefetched = (user.id, unread or 0)
-        permissions.prefetch_role_rows(user.id, roles)
+        keep_reader_extras(user, unread, roles)
+
+
+def keep_reader_extras(user: Any, unread: int | None, roles: str | None) -> None:
+    """What reader_columns loaded beside the account, for this request: the inbox badge's
+    count (core/notify.py unread_count) and the role rows (core/permissions.py roles_for)."""
+    from . import permissions
+
+    g._unread_prefetched = (user.id, unread or 0)
+    permissions.prefetch_role_rows(user.id, roles)
 
 
 def _load_with_user(code: str, account: Any) -> Community | None:

@@ -138,14 +138,10 @@ _PAGE_USER_QUERY: list = []
 def _page_user_query():
     """Built once, with a bind parameter: building it cost as much as running it."""
     if not _PAGE_USER_QUERY:
-        from .notify import unread_subquery
+        from .context import reader_columns
 
         uid = bindparam("uid")
-        _PAGE_USER_QUERY.append(
-            select(User, unread_subquery(uid), permissions.role_rows_subquery(uid)).where(
-                User.id == uid
-            )
-        )
+        _PAGE_USER_QUERY.append(select(*reader_columns(uid)).where(User.id == uid))
     return _PAGE_USER_QUERY[0]
 
 
@@ -161,8 +157,9 @@ def _load_user(token: str) -> User | None:
         row = db.session.execute(_page_user_query(), {"uid": parse_id(user_id)}).first()
         user = row[0] if row else None
         if user is not None:
-            g._unread_prefetched = (user.id, row[1] or 0)
-            permissions.prefetch_role_rows(user.id, row[2])
+            from .context import keep_reader_extras
+
+            keep_reader_extras(user, row[1], row[2])
     else:
         user = db.session.get(User, user_id)
     if user is None or user.session_version != version:
