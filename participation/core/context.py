@@ -48,6 +48,14 @@ def reader_columns(uid: Any) -> tuple:
     return (User, unread_subquery(uid), permissions.role_rows_subquery(uid))
 
 
+def with_reader(query):
+    """`query` with the reader's columns added (bind parameter `uid`), for adopt_reader."""
+    from .models import User
+
+    uid = bindparam("uid")
+    return query.add_columns(*reader_columns(uid)).outerjoin(User, User.id == uid)
+
+
 def adopt_reader(account: Any, user: Any, unread: int | None, roles: str | None) -> None:
     """Take the reader loaded by reader_columns as the request's user, after the checks of
     core/web.py _load_user (the account exists, its session version is the session's). If it
@@ -71,15 +79,8 @@ def keep_reader_extras(user: Any, unread: int | None, roles: str | None) -> None
 def _load_with_user(code: str, account: Any) -> Community | None:
     """A full page of a community, by a logged-in reader whose account is not loaded yet: the
     community row and the reader in one round trip, instead of one for each."""
-    from .models import User
-
     if not _WITH_USER:
-        uid = bindparam("uid")
-        _WITH_USER.append(
-            select(Community, *reader_columns(uid))
-            .outerjoin(User, User.id == uid)
-            .where(Community.code == bindparam("code"))
-        )
+        _WITH_USER.append(with_reader(select(Community).where(Community.code == bindparam("code"))))
     row = db.session.execute(_WITH_USER[0], {"code": code, "uid": account.id}).first()
     if row is None:
         return None

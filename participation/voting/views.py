@@ -34,11 +34,12 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from ..core import permissions
-from ..core.context import adopt_reader, load_community, reader_columns
+from ..core.context import adopt_reader, load_community
+from ..core.context import with_reader as reader_query
 from ..core.errors import DomainError
 from ..core.forms import ConfirmForm
 from ..core.htmx import is_htmx
-from ..core.models import Community, User
+from ..core.models import Community
 from ..core.permissions import OWNER, RESIDENT, roles_for
 from ..core.qr import qr_svg
 from ..core.timeutil import aware, utcnow
@@ -89,10 +90,7 @@ def _load_statement(with_reader: bool):
             .where(Community.code == bindparam("code"), Vote.id == bindparam("vote_id"))
             .options(joinedload(Vote.topic, innerjoin=True))  # outer: no FOR UPDATE on refresh
         )
-        if with_reader:
-            uid = bindparam("uid")
-            query = query.add_columns(*reader_columns(uid)).outerjoin(User, User.id == uid)
-        _LOAD[with_reader] = query
+        _LOAD[with_reader] = reader_query(query) if with_reader else query
     return _LOAD[with_reader]
 
 
