@@ -28,7 +28,8 @@ from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from ..core import permissions
-from ..core.cache import cached_section, valid_until
+from ..core.cache import cached_section, roles_key, valid_until
+from ..core.pagecache import cached_page
 from ..core.context import load_community
 from ..core.errors import DomainError
 from ..core.forms import ConfirmForm, show_domain_error
@@ -195,11 +196,21 @@ def index(code: str):
         # for every staff member: cached with the community's data (core/cache.py). A reader
         # who reported one of the listed issues sees "your report" and their own private
         # photos, so gets a list of their own.
-        reporters, listing = cached_section(
-            comm, "issue-list", lambda: _issue_listing(comm, status, staff), status, staff
-        )
+        def shared() -> tuple[frozenset[int], Markup]:
+            return cached_section(
+                comm, "issue-list", lambda: _issue_listing(comm, status, staff), status, staff
+            )
+
+        reporters, listing = shared()
         if current_user.id in reporters:
             listing = _issue_listing(comm, status, staff, current_user.id)[1]
+        else:  # and so is the page around it (core/pagecache.py), kept no longer than the list
+            return cached_page(
+                comm,
+                "build.index",
+                lambda: render_template("build/index.html", status=status, listing=shared()[1]),
+                roles_key(permissions.roles_for(current_user, comm.id)),
+            )
     return render_template("build/index.html", status=status, listing=listing)
 
 

@@ -46,7 +46,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -554,15 +554,20 @@ class SectionCache:
         self._lock = threading.Lock()
 
     def get(self, key: tuple) -> Any:
+        found = self.entry(key)
+        return _MISSING if found is None else found[1]
+
+    def entry(self, key: tuple) -> tuple[float, Any] | None:
+        """(deadline, value), or None when missing or past its deadline."""
         with self._lock:
             found = self._items.get(key)
             if found is None:
-                return _MISSING
+                return None
             if found[0] <= time.monotonic():
                 del self._items[key]
-                return _MISSING
+                return None
             self._items.move_to_end(key)
-            return found[1]
+            return found
 
     def put(self, key: tuple, value: Any, deadline: float) -> None:
         with self._lock:
@@ -601,12 +606,21 @@ def valid_until(when: datetime | None) -> None:
         found.append(aware(when))
 
 
+@dataclass(frozen=True)
+class NotKept:
+    """What a build() returns when its result is not to be kept (it turned out to be one
+    reader's): cached_section returns `value` and stores nothing."""
+
+    value: Any
+
+
 def cached_section(community: Any, name: str, build: Callable[[], Any], *key_parts: Any) -> Any:
     """build(), or what it returned before for the same community data, name, locale and key
     parts. See the module's docstring for what may be cached."""
     config = current_app.config
     if not config.get("SECTION_CACHE", True) or writing(community.id):
-        return build()
+        value = build()
+        return value.value if isinstance(value, NotKept) else value
     key = (
         community.id,
         community.created_at,
@@ -616,19 +630,26 @@ def cached_section(community: Any, name: str, build: Callable[[], Any], *key_par
         *key_parts,
     )
     cache = section_cache()
-    value = cache.get(key)
-    if value is not _MISSING:
-        return value
+    outer = _until.get()  # a section built inside another's build (a page around its sections)
+    entry = cache.entry(key)
+    if entry is not None:
+        if outer is not None:  # the outer one is kept no longer than this one
+            outer.append(utcnow() + timedelta(seconds=entry[0] - time.monotonic()))
+        return entry[1]
     deadlines: list[datetime] = []
     token = _until.set(deadlines)
     try:
         value = build()
     finally:
         _until.reset(token)
+    if isinstance(value, NotKept):
+        return value.value
     max_age = float(config.get("SECTION_CACHE_MAX_AGE", 300))
     now = utcnow()
     ttl = min([max_age, *(s for s in ((d - now).total_seconds() for d in deadlines) if s > 0)])
     cache.put(key, value, time.monotonic() + ttl)
+    if outer is not None:
+        outer.append(now + timedelta(seconds=ttl))
     return value
 
 

@@ -16,6 +16,7 @@ from flask import abort, current_app, g
 from sqlalchemy import String, bindparam, cast, func, literal, select, union_all
 
 from ..extensions import db
+from . import pagecache
 from .models import Membership, Relation, Residency, ResidencyStatus, Role
 
 RESIDENT = "resident"  # any active link to a unit of the community
@@ -36,13 +37,24 @@ class Policy:
     check: Check | None = (
         None  # extra condition on the object or time, given (user, community, obj)
     )
+    # The check may answer differently for two users with the same roles (an author, a
+    # reporter, an owner with a ballot): a page that asks it is not shared (core/pagecache.py).
+    per_user: bool = True
 
 
 POLICIES: dict[str, Policy] = {}
 
 
-def register(action: str, roles: set[str] | frozenset[str], check: Check | None = None) -> None:
-    POLICIES[action] = Policy(frozenset(roles), check)
+def register(
+    action: str,
+    roles: set[str] | frozenset[str],
+    check: Check | None = None,
+    *,
+    per_user: bool = True,
+) -> None:
+    """`per_user=False` for a check that reads only the object, the time and the user's roles
+    here: its answer is the same for everyone with the same roles."""
+    POLICIES[action] = Policy(frozenset(roles), check, per_user)
 
 
 # Foundation actions; each feature package registers its own the same way.
@@ -153,7 +165,11 @@ def can(user: Any, action: str, community: Any = None, obj: Any = None) -> bool:
     community_id = getattr(community, "id", community)
     if not (roles_for(user, community_id) & policy.roles):
         return False
-    return policy.check(user, community, obj) if policy.check else True
+    if policy.check is None:
+        return True
+    if policy.per_user:  # this reader's answer: a page that asks it is not shared
+        pagecache.not_shareable()
+    return policy.check(user, community, obj)
 
 
 def require(user: Any, action: str, community: Any = None, obj: Any = None) -> None:

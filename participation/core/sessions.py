@@ -70,3 +70,33 @@ def _copy(data: dict[str, Any]) -> dict[str, Any]:
     if any(isinstance(v, list | dict) for v in data.values()):
         return copy.deepcopy(data)
     return dict(data)
+
+
+# A page's CSRF token is the session's secret token signed with the time (flask_wtf), afresh on
+# every page: a tenth of a cached page view. One signed less than REUSE_SECONDS ago for the same
+# session token and secret key is reused instead: it proves the same thing, and is accepted for
+# as long (WTF_CSRF_TIME_LIMIT, an hour by default) less at most a minute.
+REUSE_SECONDS = 60
+_signed: dict[tuple[str, Any], tuple[str, float]] = {}
+
+
+def csrf_token() -> str:
+    """The request's signed CSRF token, as flask_wtf's generate_csrf gives it (which forms
+    built later in the request then return too)."""
+    from flask import current_app, g, session
+    from flask_wtf.csrf import generate_csrf
+
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    if field in g:
+        return g.get(field)
+    raw, now = session.get(field), time.monotonic()
+    key = (raw, current_app.secret_key)
+    found = _signed.get(key) if raw else None
+    if found is not None and now - found[1] < REUSE_SECONDS:
+        setattr(g, field, found[0])
+        return found[0]
+    token = generate_csrf()
+    if len(_signed) >= MAX_REMEMBERED:
+        _signed.clear()
+    _signed[(session[field], current_app.secret_key)] = (token, now)
+    return token

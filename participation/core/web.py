@@ -347,6 +347,10 @@ def init_app(app: Flask) -> None:
         app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True
     )
     csrf.init_app(app)
+    from .pagecache import hole
+    from .sessions import csrf_token
+
+    app.jinja_env.globals.update(hole=hole, csrf_token=csrf_token)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
 

@@ -21,6 +21,7 @@ from flask_login import current_user
 
 from ..core import permissions
 from ..core.cache import cached_block, cached_section, roles_key
+from ..core.pagecache import cached_page
 from ..core.context import load_community
 from ..core.errors import DomainError
 from ..core.forms import ConfirmForm
@@ -192,22 +193,34 @@ def plan_detail(code: str, plan_id: int):
         _refresh(plan)  # only a plan put to a vote changes with the clock (its vote closes)
     editor = permissions.can(current_user, "plan.edit", comm)
     d = _Detail(comm, plan, editor)
-    return render_template(
-        "plan/plan_detail.html",
-        plan=plan,
-        d=d,
-        mine=_my_shares(comm, plan),
-        editor=editor,
-        roles=roles_key(permissions.roles_for(current_user, comm.id)),
-        cached_block=cached_block,
-        categories=CATEGORY_LABELS,
-        source_labels=SOURCE_LABELS,
-        notice_days=plans.config("PLAN_NOTICE_DAYS", 7),
-        rules=VOTE_RULES,
-        status_text_of=status_text,
-        wall=lambda dt: utc_to_wall(dt).strftime("%Y-%m-%dT%H:%M"),
-        vote_days=timedelta(days=plans.VOTE_DAYS),
-        confirm=ConfirmForm(),
+    roles = roles_key(permissions.roles_for(current_user, comm.id))
+    # The same page for everyone with the same roles but for the reader's own share (a hole,
+    # core/pagecache.py).
+    return cached_page(
+        comm,
+        "plan.detail",
+        lambda: render_template(
+            "plan/plan_detail.html",
+            plan=plan,
+            d=d,
+            editor=editor,
+            roles=roles,
+            cached_block=cached_block,
+            categories=CATEGORY_LABELS,
+            source_labels=SOURCE_LABELS,
+            notice_days=plans.config("PLAN_NOTICE_DAYS", 7),
+            rules=VOTE_RULES,
+            status_text_of=status_text,
+            wall=lambda dt: utc_to_wall(dt).strftime("%Y-%m-%dT%H:%M"),
+            vote_days=timedelta(days=plans.VOTE_DAYS),
+            confirm=ConfirmForm(),
+        ),
+        roles,
+        holes={
+            "my_share": lambda: render_template(
+                "plan/_my_share.html", mine=_my_shares(comm, plan)
+            )
+        },
     )
 
 

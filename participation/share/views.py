@@ -25,7 +25,8 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from ..core import permissions
-from ..core.cache import cached_section, valid_until
+from ..core.cache import cached_section, roles_key, valid_until
+from ..core.pagecache import cached_page
 from ..core.context import load_community
 from ..core.errors import DomainError
 from ..core.forms import ConfirmForm, show_domain_error
@@ -125,7 +126,13 @@ def board_section(comm: Community, *, printing: bool = False) -> BoardSection:
 def board(code: str):
     comm = load_community(code)
     permissions.require(current_user, "board.view", comm)
-    return render_template("share/board.html", board=board_section(comm))
+    # The same for everyone with the same roles (core/pagecache.py).
+    return cached_page(
+        comm,
+        "share.board",
+        lambda: render_template("share/board.html", board=board_section(comm)),
+        roles_key(permissions.roles_for(current_user, comm.id)),
+    )
 
 
 @bp.get("/c/<code>/board/print")

@@ -117,16 +117,16 @@ def _of_community(check: Check) -> Check:
     return guarded
 
 
-register("vote.view", MEMBERS, _of_community(_view))
-register("vote.create", {COMMITTEE}, _of_community(_always))
-register("vote.edit", {COMMITTEE}, _of_community(_draft))
-register("vote.open", {COMMITTEE}, _of_community(_draft))
-register("vote.close", {COMMITTEE}, _of_community(_open))
+register("vote.view", MEMBERS, _of_community(_view), per_user=False)
+register("vote.create", {COMMITTEE}, _of_community(_always), per_user=False)
+register("vote.edit", {COMMITTEE}, _of_community(_draft), per_user=False)
+register("vote.open", {COMMITTEE}, _of_community(_draft), per_user=False)
+register("vote.close", {COMMITTEE}, _of_community(_open), per_user=False)
 register("vote.cast", {RESIDENT, OWNER}, _of_community(_cast))
-register("vote.enter_paper", {COMMITTEE}, _of_community(_open_in_window))
-register("vote.proxy", {COMMITTEE}, _of_community(_proxy))
-register("vote.turnout", MEMBERS, _of_community(_turnout))
-register("vote.results", MEMBERS, _of_community(_results))
+register("vote.enter_paper", {COMMITTEE}, _of_community(_open_in_window), per_user=False)
+register("vote.proxy", {COMMITTEE}, _of_community(_proxy), per_user=False)
+register("vote.turnout", MEMBERS, _of_community(_turnout), per_user=False)
+register("vote.results", MEMBERS, _of_community(_results), per_user=False)
 
 ACTIONS = (
     "vote.view",

@@ -34,12 +34,14 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from ..core import permissions
+from ..core.cache import roles_key
 from ..core.context import adopt_reader, load_community
 from ..core.context import with_reader as reader_query
 from ..core.errors import DomainError
 from ..core.forms import ConfirmForm
 from ..core.htmx import is_htmx
 from ..core.models import Community
+from ..core.pagecache import cached_page
 from ..core.permissions import OWNER, RESIDENT, roles_for
 from ..core.qr import qr_svg
 from ..core.timeutil import aware, utcnow
@@ -293,8 +295,8 @@ def sealed_results(vote: Vote, show_turnout: bool) -> Markup | None:
 
 
 def detail_context(comm: Community, vote: Vote) -> dict:
-    can_cast = permissions.can(current_user, "vote.cast", comm, vote)
-    ballots = [ballot_view(vote, b) for b in _ballots(vote)]
+    """The vote page but for the reader's own ballots (`ballots_context`): the same for
+    everyone with the same roles here."""
     show_turnout = permissions.can(current_user, "vote.turnout", comm, vote)
     results = sealed_results(vote, show_turnout)
     committee = permissions.can(current_user, "vote.create", comm)
@@ -306,16 +308,24 @@ def detail_context(comm: Community, vote: Vote) -> dict:
         "window": window(vote),
         "scope": services.scope_label(vote),
         "rule_text": services.describe_rule(vote),
-        "ballots": ballots,
-        "can_cast": can_cast,
-        "why_not": why_not(comm, vote) if vote.status == VoteStatus.OPEN and not ballots else None,
         # An open vote's running turnout (a closed vote's result is `results`, rendered apart).
         "tally": services.tally(vote) if show_turnout and results is None else None,
         "results": results,
         "committee": committee,
         "open_check": open_check,
-        "choice_form": ChoiceForm(),
         "confirm": ConfirmForm(),
+    }
+
+
+def ballots_context(comm: Community, vote: Vote, ballots: list[services.MyBallot]) -> dict:
+    """The reader's own part of the vote page: their ballots, or why they have none."""
+    views = [ballot_view(vote, b) for b in ballots]
+    return {
+        "vote": vote,
+        "ballots": views,
+        "can_cast": permissions.can(current_user, "vote.cast", comm, vote),
+        "why_not": why_not(comm, vote) if vote.status == VoteStatus.OPEN and not views else None,
+        "choice_form": ChoiceForm(),
     }
 
 
@@ -357,9 +367,36 @@ def format_when(value: datetime) -> str:
 @bp.get("/<int:vote_id>")
 def detail(code: str, vote_id: int):
     comm, vote = load(code, vote_id)
-    context = detail_context(comm, vote)
-    notice = cast_notice([bv.b for bv in context["ballots"]], _int(request.args.get("cast")))
-    return render_template("voting/detail.html", cast_notice=notice, **context)
+    mine: list[list[services.MyBallot]] = []
+
+    def my_ballots() -> list[services.MyBallot]:
+        if not mine:
+            mine.append(_ballots(vote))
+        return mine[0]
+
+    def notice() -> Markup:
+        text = cast_notice(my_ballots(), _int(request.args.get("cast")))
+        if text is None:
+            return Markup("")
+        return Markup(
+            '<div class="flashes" role="status"><p class="flash flash-success">{}</p></div>'
+        ).format(text)
+
+    # A closed vote's page is the same for everyone with the same roles but for the reader's
+    # own ballots (core/pagecache.py); an open one shows a running turnout, never kept.
+    return cached_page(
+        comm,
+        "voting.detail",
+        lambda: render_template("voting/detail.html", **detail_context(comm, vote)),
+        roles_key(permissions.roles_for(current_user, comm.id)),
+        holes={
+            "cast_notice": notice,
+            "ballots": lambda: render_template(
+                "voting/_my_ballots.html", **ballots_context(comm, vote, my_ballots())
+            ),
+        },
+        keep=vote.status == VoteStatus.CLOSED,
+    )
 
 
 def _ballot_fragment(vote: Vote, b: services.MyBallot, **extra) -> str:

@@ -22,6 +22,7 @@ from sqlalchemy import func, select, text
 from ...extensions import csrf, db
 from .. import notify, permissions
 from ..cache import cached_section, roles_key
+from ..pagecache import cached_page
 from ..context import communities_of, load_community
 from ..forms import ConfirmForm, NoticeForm, PrefsForm
 from ..htmx import render_page
@@ -122,8 +123,13 @@ def community(code: str):
 
     # The same for everyone with the same roles here (what the page links to depends on them).
     roles = roles_key(permissions.roles_for(current_user, comm.id))
-    return render_template(
-        "core/community.html", body=cached_section(comm, "core.home", build, roles)
+    return cached_page(
+        comm,
+        "core.home",
+        lambda: render_template(
+            "core/community.html", body=cached_section(comm, "core.home", build, roles)
+        ),
+        roles,
     )
 
 
