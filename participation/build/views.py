@@ -29,12 +29,12 @@ from wtforms.fields.choices import SelectChoice
 
 from ..core import permissions
 from ..core.cache import cached_section, roles_key, valid_until
-from ..core.pagecache import cached_page
 from ..core.context import load_community
 from ..core.errors import DomainError
 from ..core.forms import ConfirmForm, show_domain_error
 from ..core.htmx import is_htmx
 from ..core.models import Building, Community, Entrance
+from ..core.pagecache import cached_page
 from ..core.timeutil import aware, local_zone, parse_wall, utcnow
 from ..core.uploads import delete_stored, send_upload
 from ..extensions import db, parse_id

@@ -21,11 +21,11 @@ from flask_login import current_user
 
 from ..core import permissions
 from ..core.cache import cached_block, cached_section, roles_key
-from ..core.pagecache import cached_page
 from ..core.context import load_community
 from ..core.errors import DomainError
 from ..core.forms import ConfirmForm
 from ..core.models import Community
+from ..core.pagecache import cached_page
 from ..core.qr import qr_svg
 from ..core.timeutil import parse_wall, utc_to_wall, utcnow
 from ..extensions import db
@@ -217,9 +217,7 @@ def plan_detail(code: str, plan_id: int):
         ),
         roles,
         holes={
-            "my_share": lambda: render_template(
-                "plan/_my_share.html", mine=_my_shares(comm, plan)
-            )
+            "my_share": lambda: render_template("plan/_my_share.html", mine=_my_shares(comm, plan))
         },
     )
 

@@ -26,11 +26,11 @@ from sqlalchemy import select
 
 from ..core import permissions
 from ..core.cache import cached_section, roles_key, valid_until
-from ..core.pagecache import cached_page
 from ..core.context import load_community
 from ..core.errors import DomainError
 from ..core.forms import ConfirmForm, show_domain_error
 from ..core.models import Community
+from ..core.pagecache import cached_page
 from ..core.qr import qr_svg
 from ..core.timeutil import aware, parse_wall, utcnow
 from ..core.uploads import delete_stored, send_upload

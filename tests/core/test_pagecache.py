@@ -16,8 +16,11 @@ from participation.core.cache import section_cache
 from participation.voting import services
 from tests import factories
 from tests.page_text import main, text, without_tokens
-from tests.voting import helpers
-from tests.voting.view_fixtures import as_user, close, people, units  # noqa: F401
+from tests.voting import helpers, view_fixtures
+from tests.voting.view_fixtures import close
+
+# The vote pages' fixtures: people of every role in T01, clients logged in as them.
+as_user, people, units = view_fixtures.as_user, view_fixtures.people, view_fixtures.units
 
 MARK = "\ue000"  # every hole's marker starts with it
 

@@ -22,11 +22,11 @@ from sqlalchemy import func, select, text
 from ...extensions import csrf, db
 from .. import notify, permissions
 from ..cache import cached_section, roles_key
-from ..pagecache import cached_page
 from ..context import communities_of, load_community
 from ..forms import ConfirmForm, NoticeForm, PrefsForm
 from ..htmx import render_page
 from ..models import Message, Notice, Residency, ResidencyStatus
+from ..pagecache import cached_page
 from ..services import community as community_service
 from ..timeutil import utcnow
 from ..web import ELDER_COOKIE, LANG_COOKIE, ONE_YEAR
