@@ -4,7 +4,7 @@ error pages, template helpers and the blueprints."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache, cached_property
+from functools import cache, cached_property, partial, wraps
 from pathlib import Path
 
 import flask
@@ -335,7 +335,38 @@ class DatabaseIntConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+def _limiter_on_writes_only(app: Flask) -> None:
+    """Every limit of the app is on a POST (login, sign-up, comments, ideas): a page view does
+    not enter the limiter's hooks at all (resolving its limits, even to skip them with a
+    request filter, cost a tenth of the app's floor). tests/core/test_request_machinery.py
+    keeps every limit on POST only."""
+    reads = ("GET", "HEAD", "OPTIONS")
+
+    def ours(f) -> bool:
+        return getattr(f, "__self__", None) is limiter or (
+            isinstance(f, partial) and f.args[:1] == (limiter,)
+        )
+
+    def on_writes(f, *, passes_through: bool):
+        @wraps(f)
+        def hook(*args):
+            if request.method in reads:
+                return args[0] if passes_through else None
+            return f(*args)
+
+        return hook
+
+    for funcs, passes_through in (
+        (app.before_request_funcs, False),
+        (app.after_request_funcs, True),  # an after-request hook returns the response
+        (app.teardown_request_funcs, False),
+    ):
+        hooks = funcs.get(None, [])
+        funcs[None] = [on_writes(f, passes_through=passes_through) if ours(f) else f for f in hooks]
+
+
 def init_app(app: Flask) -> None:
+    from . import reads  # noqa: F401  (page views read outside transactions on PostgreSQL)
     from .sessions import RememberingSessionInterface
 
     app.request_class = CleanRequest
@@ -353,13 +384,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(hole=hole, csrf_token=csrf_token)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
-
-    @limiter.request_filter
-    def _reads_are_not_limited() -> bool:
-        # Every limit of the app is on a POST (login, sign-up, comments, ideas): a page view
-        # skips the limiter's per-request resolution of limits (a sixth of a bare request).
-        # tests/core/test_rate_limits_scope.py keeps every limit on POST only.
-        return request.method in ("GET", "HEAD", "OPTIONS")
+    _limiter_on_writes_only(app)
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

@@ -1,4 +1,4 @@
-"""The per-request machinery made cheaper (core/sessions.py, the limiter's filter in
+"""The per-request machinery made cheaper (core/sessions.py, the limiter's hooks wrapped in
 core/web.py) keeps its guarantees."""
 
 from __future__ import annotations
@@ -35,6 +35,21 @@ def test_every_rate_limit_is_on_posts_only():
         assert 'methods=["POST"]' in args, (name, args)
     text = (ROOT / "participation" / "core" / "web.py").read_text(encoding="utf-8")
     assert "default_limits" not in text and "application_limits" not in text
+
+
+def test_page_views_do_not_enter_the_limiters_hooks(app):
+    """Its three hooks (before, after and teardown) are found and wrapped: a Flask-Limiter
+    that registered them some other way would leave page views paying for them again."""
+    from participation.extensions import limiter
+
+    wrapped = [
+        f.__wrapped__
+        for funcs in (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs)
+        for f in funcs.get(None, [])
+        if hasattr(f, "__wrapped__")
+    ]
+    assert len(wrapped) == 3, wrapped
+    assert limiter._check_request_limit in wrapped
 
 
 def test_login_posts_are_still_limited_and_page_views_are_not(client, db, owner):

@@ -30,7 +30,9 @@ def menu(db, community, people, ctx):
 def _item(key: str) -> MenuItem:
     from participation.extensions import db
 
-    return db.session.scalar(select(MenuItem).where(MenuItem.key == key))
+    # The menu fixture's community's item: a test that makes a second menu has the same keys
+    # (PostgreSQL returned either without an order: an intermittent failure).
+    return db.session.scalar(select(MenuItem).where(MenuItem.key == key).order_by(MenuItem.id))
 
 
 def _draft(db, community, people, lines=None, sources=None) -> Plan:
