@@ -25,7 +25,9 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE / 'gongjian.db'}"
     )
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # No pool_pre_ping: core/pool.py checks each connection at checkout without a round trip
+    # unless its socket says the server left, or it sat idle half a minute.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     # Flask-Limiter: memory by default; production points this at Redis.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True

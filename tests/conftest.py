@@ -66,7 +66,6 @@ def app(tmp_path_factory):
         # concurrency test) would block the next TRUNCATE for ever; the server ends it instead,
         # so the suite goes on (and the test that leaked it fails, if it still needs it).
         overrides["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            "pool_pre_ping": True,
             "connect_args": {"options": "-c idle_in_transaction_session_timeout=60000"},
         }
     app = create_app(TestConfig, **overrides)

@@ -366,7 +366,7 @@ def _limiter_on_writes_only(app: Flask) -> None:
 
 
 def init_app(app: Flask) -> None:
-    from . import reads  # noqa: F401  (page views read outside transactions on PostgreSQL)
+    from . import pool, reads  # noqa: F401  (checked connections; reads outside transactions)
     from .sessions import RememberingSessionInterface
 
     app.request_class = CleanRequest

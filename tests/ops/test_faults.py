@@ -4,8 +4,8 @@ PostgreSQL cluster (tests/ops/cluster.py, its own port: the shared server is nev
 1. A worker is killed with SIGKILL in the middle of a stream of writes: every write the client
    saw acknowledged is in the database exactly once, none is doubled, and the app keeps serving
    (the master replaces the worker).
-2. PostgreSQL restarts under the running app: it recovers by itself (pool_pre_ping drops the
-   dead connections), with no restart of gunicorn.
+2. PostgreSQL restarts under the running app: it recovers by itself (core/pool.py drops the
+   dead connections at checkout), with no restart of gunicorn.
 
 Write streams are classes with `prepare` (data in the database), `write` (one HTTP request, the
 acknowledgement's key or None) and `verify` (the database against what was acknowledged); a new
