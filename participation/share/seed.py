@@ -20,7 +20,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from PIL import Image, ImageDraw
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 from werkzeug.datastructures import FileStorage
 
 from ..consult.models import Topic, TopicStatus
@@ -37,7 +37,7 @@ from ..core.models import (
 )
 from ..core.seed import SEED_STEPS, XFL, SeedContext
 from ..extensions import db
-from ..voting.models import Vote, VoteStatus
+from ..voting.models import VoteElector
 from . import photos, ratings
 from .models import Rating, RatingItem, RatingRound, RatingScore
 
@@ -268,13 +268,28 @@ def _extra_communities(ctx: SeedContext) -> None:
         db.session.flush()
 
 
+def _clerk(ctx: SeedContext, comm: Community):
+    """The community worker who serves on its committee: enters paper ballots and pledges."""
+    from ..core.models import Membership
+
+    key = f"clerk:{comm.code}"
+    if key not in ctx.users:
+        clerk = ctx.users[key] = ctx.user(ctx.phone(), ctx.name(), ctx.at(380))
+        db.session.flush()
+        db.session.add(
+            Membership(user_id=clerk.id, community_id=comm.id, role="committee", title="社区干部")
+        )
+        db.session.flush()
+    return ctx.users[key]
+
+
 def _closed_vote(ctx: SeedContext, comm: Community, owners: int, turnout: int) -> None:
-    area = db.session.scalar(
-        select(func.sum(Unit.area)).where(Unit.community_id == comm.id)
-    ) or Decimal(0)
-    voted = owners * turnout // 1000
-    agree = voted * 9 // 10
-    part_area = (Decimal(area) * turnout / 1000).quantize(Decimal("0.01"))
+    """The willingness vote, on paper as these communities held it: the worker entered each
+    returned ballot through the voting engine (receipts, hash chain, the tally and seal at the
+    close), so its result can be checked like any other."""
+    from ..voting import services as voting
+
+    clerk = _clerk(ctx, comm)
     topic = Topic(
         community_id=comm.id,
         title="小区综合改造意愿征询",
@@ -286,43 +301,42 @@ def _closed_vote(ctx: SeedContext, comm: Community, owners: int, turnout: int) -
     )
     db.session.add(topic)
     db.session.flush()
-
-    def t(o, a):
-        return {"owners": o, "units": o, "area": f"{a:.2f}"}
-
-    db.session.add(
-        Vote(
-            community_id=comm.id,
-            topic_id=topic.id,
+    opens, closes = ctx.at(320), ctx.at(306)
+    with acting_at(ctx, ctx.at(322)):
+        vote = voting.create_vote(
+            clerk,
+            topic,
             title="小区综合改造意愿表决",
             question="您是否同意本小区实施综合改造?",
             rule="ordinary",
-            scope_kind="community",
-            scope_ids=[],
-            created_at=ctx.at(322),
-            opens_at=ctx.at(320),
-            closes_at=ctx.at(306),
-            status=VoteStatus.CLOSED,
-            opened_at=ctx.at(320),
-            closed_at=ctx.at(306),
-            electorate_owners=owners,
-            electorate_units=owners,
-            electorate_area_cents=int(Decimal(area) * 100),
-            final_hash="0" * 64,
-            result={
-                "rule": "ordinary",
-                "electorate": t(owners, Decimal(area)),
-                "participation": t(voted, part_area),
-                "agree": t(agree, part_area * 9 / 10),
-                "disagree": t(voted - agree, part_area / 10),
-                "abstain": t(0, Decimal(0)),
-                "ballots": {"online": voted * 2 // 3, "paper": voted - voted * 2 // 3, "proxy": 0},
-                "quorum_met": True,
-                "passed": True,
-                "thresholds": [],
-            },
+            opens_at=opens,
+            closes_at=closes,
+        )
+    vote.created_at = vote.updated_at = ctx.at(322)
+    with acting_at(ctx, opens):
+        voting.open_vote(clerk, vote, now=opens)
+    electors = list(
+        db.session.scalars(
+            select(VoteElector.owner_id)
+            .where(VoteElector.vote_id == vote.id)
+            .order_by(VoteElector.owner_id)
         )
     )
+    voted = sorted(ctx.rng.sample(electors, len(electors) * turnout // 1000))
+    year = opens.year
+    for n, owner_id in enumerate(voted, start=1):
+        at = opens + (closes - opens) * n / (len(voted) + 1)
+        with acting_at(ctx, at):
+            voting.enter_paper_ballot(
+                clerk,
+                vote,
+                "agree" if ctx.rng.random() < 0.9 else "disagree",
+                f"{comm.code}-{year}-{n:03d}",
+                owner_id=owner_id,
+                now=at,
+            )
+    with acting_at(ctx, closes):
+        voting.close_vote(None, vote, now=closes)
 
 
 def _pledges(ctx: SeedContext, comm: Community, rng, *, done: bool) -> None:
@@ -330,14 +344,9 @@ def _pledges(ctx: SeedContext, comm: Community, rng, *, done: bool) -> None:
     from the paper forms; received (confirmed) once pledging is over."""
     import secrets
 
-    from ..core.models import Membership
     from ..pledge.models import Pledge
 
-    clerk = ctx.user(ctx.phone(), ctx.name(), ctx.at(380))
-    db.session.flush()
-    db.session.add(
-        Membership(user_id=clerk.id, community_id=comm.id, role="committee", title="社区干部")
-    )
+    clerk = _clerk(ctx, comm)
     unit_ids = list(db.session.scalars(select(Unit.id).where(Unit.community_id == comm.id)))
     rows = []
     for uid in rng.sample(unit_ids, k=len(unit_ids) * 3 // 5):

@@ -136,6 +136,18 @@ def test_every_closed_vote_is_sealed_and_its_result_posted(db, seeded):
         assert aware(posted[0].created_at) == aware(vote.closed_at)
 
 
+def test_the_dashboard_communities_votes_are_real_and_sealed(db, seeded):
+    """The city's other communities held their willingness votes on paper: every ballot went
+    through the engine, so their results can be checked like XFL's (no aggregate-only votes)."""
+    for code in ("DFXC", "YHL", "GYXQ", "CHJY", "XHC", "MYHY"):
+        (vote,) = votes(db, code).values()
+        assert vote.status == "closed" and services.check_seal(vote), code
+        ballots = db.session.scalars(select(Ballot).where(Ballot.vote_id == vote.id)).all()
+        assert vote.result["participation"]["owners"] == len(ballots) > 0, code
+        assert vote.result["passed"] is True, code
+        assert {b.channel for b in ballots} == {"paper"}, code
+
+
 def test_demo_owners_find_their_ballots(db, seeded):
     vote = votes(db, "XFL")["special/community/closed"]
     (mine,) = services.my_ballots(user(db, "13800000011"), vote)
