@@ -128,7 +128,7 @@ def cached_page(
         current_user.is_authenticated,
         *key_parts,
     )
-    page, used = kept if isinstance(kept, tuple) else (kept, ())
+    page, used = kept
     for hole_name in used:
         page = page.replace(marker(hole_name), _fill(hole_name))
     return page

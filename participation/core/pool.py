@@ -31,8 +31,11 @@ def _psycopg(dbapi_connection) -> bool:
 
 
 def _readable(dbapi_connection) -> bool:
-    """Something arrived on an idle connection: the server's goodbye, as a rule."""
-    return bool(select.select([dbapi_connection.fileno()], [], [], 0)[0])
+    """Something arrived on an idle connection: the server's goodbye, as a rule. (poll, not
+    select: a process with more than 1,024 open files has sockets select cannot watch.)"""
+    poller = select.poll()
+    poller.register(dbapi_connection.fileno(), select.POLLIN | select.POLLERR | select.POLLHUP)
+    return bool(poller.poll(0))
 
 
 def _ping(dbapi_connection) -> None:
