@@ -92,7 +92,11 @@ prod-check: install assets translations
 
 # Lighthouse (mobile) on every resident page and the Nu HTML checker on every page of the demo.
 # Lighthouse is a devDependency (package.json), installed here only: `make assets` omits it.
+# Chinese text is laid out with a CJK font, as on residents' phones (without one Chromium draws
+# empty boxes, and layout costs less than it does for them): Debian's Noto CJK.
 page-quality: install assets translations browser
+	@fc-list :lang=zh | grep -q . || { echo "installing fonts-noto-cjk (apt-get)"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk) >/dev/null; }
 	test -x node_modules/.bin/lighthouse || npm install --no-audit --no-fund --silent
 	$(BIN)/python tools/page_quality.py
 

@@ -3,6 +3,7 @@ error pages, template helpers and the blueprints."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache, cached_property, partial, wraps
 from pathlib import Path
@@ -273,6 +274,25 @@ def _template_gettext(locale: str) -> _TemplateGettext:
     return found
 
 
+# A paragraph that is nothing but one of the app's own addresses (a plan vote's question ends
+# with its plan's): a resident gets a link to tap, not a path to read.
+_OWN_PAGE = re.compile(r"/c/[A-Za-z0-9]+/[A-Za-z0-9_\-/]*")
+
+
+def paragraphs(text: str | None) -> Markup:
+    """A text's lines as paragraphs (blank ones dropped), escaped."""
+    out = []
+    for para in (text or "").split("\n"):
+        if not para.strip():
+            continue
+        if _OWN_PAGE.fullmatch(para.strip()):
+            link = Markup('<p><a class="more" href="{}">{}</a></p>')
+            out.append(link.format(para.strip(), flask_babel.gettext("See the page")))
+        else:
+            out.append(Markup("<p>{}</p>").format(para))
+    return Markup("").join(out)
+
+
 class Lazy:
     """A template value computed on first use (a database query most fragments never need)."""
 
@@ -415,6 +435,7 @@ def init_app(app: Flask) -> None:
 
     app.add_template_filter(mask_phone)
     app.add_template_filter(mask_name)
+    app.add_template_filter(paragraphs)
     # Numbers, money and dates by the reader's locale (Flask-Babel functions as filters).
     app.add_template_filter(flask_babel.format_number, "format_number")
     app.add_template_filter(flask_babel.format_decimal, "format_decimal")

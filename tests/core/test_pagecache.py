@@ -150,6 +150,14 @@ def test_a_closed_vote_shows_each_owner_their_own_ballot(
     assert notice not in text(as_user(people["owner2"]).get(f"{url}?cast={units[0].owner_id}"))
 
 
+def test_an_owner_who_did_not_vote_is_told_so(app, db, community, people, units, as_user):
+    vote = closed_vote(db, community, people, units)
+    absent = factories.resident(db.session, community, "owner", units[8])
+    page = text(as_user(absent).get(f"/c/T01/votes/{vote.id}"))
+    assert "You did not vote in this vote." in page
+    assert "You did not vote" not in text(as_user(people["owner"]).get(f"/c/T01/votes/{vote.id}"))
+
+
 def test_an_open_vote_page_is_never_kept(app, db, community, people, units, as_user):
     vote = helpers.open_vote(db.session, community, actor=people["committee"])
     url = f"/c/T01/votes/{vote.id}"
