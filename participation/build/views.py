@@ -28,7 +28,7 @@ from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from ..core import permissions
-from ..core.cache import cached_section, roles_key, valid_until
+from ..core.cache import cached_section, valid_until
 from ..core.context import load_community
 from ..core.errors import DomainError
 from ..core.forms import ConfirmForm, show_domain_error
@@ -209,7 +209,6 @@ def index(code: str):
                 comm,
                 "build.index",
                 lambda: render_template("build/index.html", status=status, listing=shared()[1]),
-                roles_key(permissions.roles_for(current_user, comm.id)),
             )
     return render_template("build/index.html", status=status, listing=listing)
 

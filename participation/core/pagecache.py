@@ -2,8 +2,8 @@
 
 A page that every reader with the same roles sees alike (the community home, the results board,
 an issues list, a plan, a closed vote) is rendered once per community data version, language,
-elder mode, address and `key_parts` (core/cache.py `cached_section`: same lifetime, same
-rules), with *holes*: markers no content can contain (a random nonce per process) where the
+elder mode, address, the reader's role set here and `key_parts` (core/cache.py
+`cached_section`: same lifetime, same rules), with *holes*: markers no content can contain (a random nonce per process) where the
 reader's own parts go. Each request fills them in, so a page view costs the one query that
 loads the community and its reader, a few `str.replace` and the compression.
 
@@ -116,6 +116,8 @@ def cached_page(
         or writing(community.id)
     ):
         return render()
+    from .cache import roles_key
+    from .permissions import roles_for
     from .web import elder_mode
 
     kept = cached_section(
@@ -125,7 +127,7 @@ def cached_page(
         request.full_path,
         request.headers.get("HX-Request") == "true",
         elder_mode(),
-        current_user.is_authenticated,
+        roles_key(roles_for(current_user, community.id)),  # what a shared page may depend on
         *key_parts,
     )
     page, used = kept

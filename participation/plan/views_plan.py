@@ -215,7 +215,6 @@ def plan_detail(code: str, plan_id: int):
             vote_days=timedelta(days=plans.VOTE_DAYS),
             confirm=ConfirmForm(),
         ),
-        roles,
         holes={
             "my_share": lambda: render_template("plan/_my_share.html", mine=_my_shares(comm, plan))
         },

@@ -25,7 +25,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from ..core import permissions
-from ..core.cache import cached_section, roles_key, valid_until
+from ..core.cache import cached_section, valid_until
 from ..core.context import load_community
 from ..core.errors import DomainError
 from ..core.forms import ConfirmForm, show_domain_error
@@ -131,7 +131,6 @@ def board(code: str):
         comm,
         "share.board",
         lambda: render_template("share/board.html", board=board_section(comm)),
-        roles_key(permissions.roles_for(current_user, comm.id)),
     )
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from flask import (
@@ -34,7 +35,6 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from ..core import permissions
-from ..core.cache import roles_key
 from ..core.context import adopt_reader, load_community
 from ..core.context import with_reader as reader_query
 from ..core.errors import DomainError
@@ -367,12 +367,7 @@ def format_when(value: datetime) -> str:
 @bp.get("/<int:vote_id>")
 def detail(code: str, vote_id: int):
     comm, vote = load(code, vote_id)
-    mine: list[list[services.MyBallot]] = []
-
-    def my_ballots() -> list[services.MyBallot]:
-        if not mine:
-            mine.append(_ballots(vote))
-        return mine[0]
+    my_ballots = cache(lambda: _ballots(vote))  # for both holes, loaded once
 
     def notice() -> Markup:
         text = cast_notice(my_ballots(), _int(request.args.get("cast")))
@@ -388,7 +383,6 @@ def detail(code: str, vote_id: int):
         comm,
         "voting.detail",
         lambda: render_template("voting/detail.html", **detail_context(comm, vote)),
-        roles_key(permissions.roles_for(current_user, comm.id)),
         holes={
             "cast_notice": notice,
             "ballots": lambda: render_template(

@@ -129,7 +129,6 @@ def community(code: str):
         lambda: render_template(
             "core/community.html", body=cached_section(comm, "core.home", build, roles)
         ),
-        roles,
     )
 
 
